@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from os import PathLike
 
-__all__ = ["InputError"]
+__all__ = ["InputError", "TrainingError"]
 
 
 class InputError(Exception):
@@ -55,3 +55,10 @@ class InputError(Exception):
             place += ": "
         key = f"{self.key}: " if self.key else ""
         return f"{place}{key}{self.message}"
+
+
+class TrainingError(RuntimeError):
+    """Training could not go on (non-finite loss, out of memory); the message says why.
+
+    Not a user-input problem: a study records the trial as failed with this reason and goes on.
+    """
