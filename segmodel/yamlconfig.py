@@ -71,6 +71,10 @@ def round_trip_yaml() -> YAML:
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.preserve_quotes = True
     yaml.width = 100
+    # Write null as `null`, not as an empty value: configs are read by people.
+    yaml.representer.add_representer(
+        type(None), lambda r, _: r.represent_scalar("tag:yaml.org,2002:null", "null")
+    )
     return yaml
 
 

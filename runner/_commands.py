@@ -1,0 +1,219 @@
+"""Study subcommands of ``segrun``: run, validate, plan, best, report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from pathlib import Path
+
+import optuna
+
+from runner._exports import choose_best, write_exports
+from runner._provenance import mask_storage_url
+from runner._search_space import space_table, suggest
+from runner._spec import StudySpec, load_spec, trial_config_document
+from runner._study import count_done, run_study
+from segmodel.errors import InputError
+from segmodel.yamlconfig import dump_yaml
+
+__all__ = ["add_study_commands"]
+
+logger = logging.getLogger("segrun")
+
+
+def add_study_commands(commands) -> None:
+    run = commands.add_parser("run", help="create or resume the study a spec describes (segrun SPEC)")
+    _add_spec_argument(run)
+    run.add_argument("--allow-spec-change", action="store_true",
+                     help="resume even though the spec changed since the study was created")
+    run.add_argument("--fork", metavar="NEW_NAME",
+                     help="start a new study under NEW_NAME from this spec (results/NEW_NAME)")
+    run.add_argument("--no-progress", action="store_true", help="log lines instead of a progress bar")
+    run.set_defaults(handler=_cmd_run)
+
+    validate = commands.add_parser("validate", help="check a spec and its base config; exit 2 on errors")
+    _add_spec_argument(validate)
+    validate.set_defaults(handler=_cmd_validate)
+
+    plan = commands.add_parser("plan", help="dry run: search space, sampled configs, model sizes, cost")
+    _add_spec_argument(plan)
+    plan.add_argument("--samples", type=int, default=3, help="trial configs to sample and check (3)")
+    plan.set_defaults(handler=_cmd_plan)
+
+    best = commands.add_parser("best", help="rewrite the exports from storage; print the best trial")
+    best.add_argument("target", type=Path, metavar="RESULTS_OR_SPEC")
+    best.add_argument("--storage", help="storage URL (default: the spec's, or $SEGRUN_STORAGE)")
+    best.add_argument("--trial", type=int, metavar="N", help="print the trainable config of trial N")
+    best.set_defaults(handler=_cmd_best)
+
+    report = commands.add_parser("report", help="rewrite every export of a study from its storage")
+    report.add_argument("target", type=Path, metavar="RESULTS_OR_SPEC")
+    report.add_argument("--storage", help="storage URL (default: the spec's, or $SEGRUN_STORAGE)")
+    report.set_defaults(handler=_cmd_report)
+
+
+def _add_spec_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("spec", type=Path, metavar="SPEC")
+    parser.add_argument("--storage", help="Optuna storage URL (overrides the spec and $SEGRUN_STORAGE)")
+
+
+def resolve_spec(target: Path, storage: str | None) -> StudySpec:
+    """A spec file, or a results folder whose ``hyperopt_results.json`` names its spec."""
+    if target.is_dir():
+        results = target / "hyperopt_results.json"
+        if not results.is_file():
+            raise InputError("not a study results folder (no hyperopt_results.json) and not a spec", path=target)
+        try:
+            spec_path = json.loads(results.read_text(encoding="utf-8"))["spec"]
+        except (ValueError, KeyError) as error:
+            raise InputError(f"cannot read the spec path: {error}", path=results) from None
+        return load_spec(spec_path, storage=storage)
+    return load_spec(target, storage=storage)
+
+
+def _load_existing(spec: StudySpec) -> optuna.Study:
+    try:
+        return optuna.load_study(study_name=spec.name, storage=spec.storage)
+    except KeyError:
+        raise InputError(
+            f"no study named {spec.name!r} in {mask_storage_url(spec.storage)}; run `segrun {spec.path}` first",
+            path=spec.path,
+        ) from None
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    spec = load_spec(args.spec, storage=args.storage)
+    if not args.verbose:
+        # One progress line per study, not one log line per epoch of every trial.
+        logging.getLogger("segmodel").setLevel(logging.WARNING)
+    if args.fork:
+        spec = spec.renamed(args.fork)
+    logger.info("study %s: %d parameters, objectives %s, storage %s", spec.name, len(spec.search_space),
+                ", ".join(f"{o.metric} ({o.direction})" for o in spec.objectives), mask_storage_url(spec.storage))
+
+    def export(study, _outcome) -> None:
+        write_exports(spec, study)
+
+    run = run_study(spec, allow_spec_change=args.allow_spec_change, progress=not args.no_progress,
+                    on_trial_end=export)
+    results = write_exports(spec, run.study)
+    done = count_done(run.study)
+    best = results["best_score"]
+    print(
+        f"study {spec.name}: {done}/{spec.budget.n_trials} trials done ({run.stop_reason}), "
+        f"best {spec.primary.metric} = {'-' if best is None else f'{best:.4f}'} "
+        f"(trial {results['best_trial']}), {run.seconds / 60:.1f} min -> {spec.results_dir}"
+    )
+    if run.exit_code:
+        print(f"interrupted: the running trial was recorded as failed and will be re-run by `segrun {args.spec}`")
+    return run.exit_code
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    spec = load_spec(args.spec, storage=args.storage)
+    print(
+        f"{args.spec}: valid. Study {spec.name!r}, {len(spec.search_space)} parameters, "
+        f"{len(spec.derived)} derived, objectives "
+        + ", ".join(f"{o.metric} ({o.direction})" for o in spec.objectives)
+        + f", {spec.budget.n_trials} trials of up to {spec.budget.epochs_max} epochs."
+    )
+    return 0
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    import torch
+
+    from segmodel.config import train_config_from_mapping
+    from segmodel.features import FeatureExtractor
+    from segmodel.model import SegmentationTagger
+
+    spec = load_spec(args.spec, storage=args.storage)
+    rows = space_table(spec)
+    widths = [max(len(r[i]) for r in [("parameter", "domain", "condition"), *rows]) for i in range(3)]
+    print(f"Study {spec.name}: {len(rows)} parameters")
+    for row in [("parameter", "domain", "condition"), *rows]:
+        print("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+    for derived in spec.derived:
+        print(f"  {derived.name} = {derived.source}" + (f" x {derived.scale:g}" if derived.scale != 1 else ""))
+    # Sample with a seeded random sampler in memory: nothing touches the study's storage.
+    scratch = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=spec.seed or 0))
+    budget = spec.budget
+    print(f"\nEpochs per trial: {budget.epochs_min}..{budget.epochs_max} (pruning from epoch {budget.epochs_min})")
+    seconds_per_epoch = []
+    for index in range(args.samples):
+        trial = scratch.ask()
+        values = suggest(trial, spec)
+        config = train_config_from_mapping(trial_config_document(spec, values),
+                                           path=f"{spec.path} (sample {index + 1})", base_dir=spec.path.parent)
+        dim = FeatureExtractor(config.features).dim
+        model = SegmentationTagger(dim, config.model)
+        parameters = sum(p.numel() for p in model.parameters())
+        cost = _seconds_per_batch(model, dim, config.training.batch_size)
+        songs = config.data.synthetic.train_songs if config.data.train is None else None
+        line = f"sample {index + 1}: feature dim {dim}, {parameters:,} parameters, ~{cost * 1000:.0f} ms per batch"
+        if songs:
+            epoch_seconds = cost * -(-songs // config.training.batch_size)
+            seconds_per_epoch.append(epoch_seconds)
+            line += f", ~{epoch_seconds:.1f}s per epoch"
+        print(line)
+        print("    " + ", ".join(f"{k}={v}" for k, v in values.items()))
+        scratch.tell(trial, 0.0)
+    if seconds_per_epoch:
+        mean = sum(seconds_per_epoch) / len(seconds_per_epoch)
+        worst = budget.n_trials * budget.epochs_max * mean
+        print(f"\nCost estimate (this machine, no pruning): up to {worst / 60:.0f} min for "
+              f"{budget.n_trials} trials x {budget.epochs_max} epochs; pruning and early stopping cut this.")
+    else:
+        print("\nCost estimate: depends on the size of the data files (time per batch above).")
+    del torch
+    return 0
+
+
+def _seconds_per_batch(model, dim: int, batch_size: int, lines: int = 40) -> float:
+    """Rough forward+backward time of one batch of ``lines``-line songs on random features."""
+    import torch
+
+    features = torch.randn(batch_size, lines, dim)
+    lengths = torch.full((batch_size,), lines, dtype=torch.long)
+    model.train()
+    timings = []
+    for _ in range(3):
+        started = time.perf_counter()
+        model(features, lengths).sum().backward()
+        timings.append(time.perf_counter() - started)
+    return min(timings)
+
+
+def _cmd_best(args: argparse.Namespace) -> int:
+    spec = resolve_spec(args.target, args.storage)
+    study = _load_existing(spec)
+    if args.trial is not None:
+        trials = {t.number: t for t in study.get_trials(deepcopy=False)}
+        if args.trial not in trials:
+            raise InputError(f"study {spec.name!r} has no trial {args.trial}", path="--trial")
+        from runner._trial import VALUES_ATTR
+
+        trial = trials[args.trial]
+        print(dump_yaml(trial_config_document(spec, trial.user_attrs.get(VALUES_ATTR) or trial.params)), end="")
+        return 0
+    results = write_exports(spec, study)
+    best = choose_best(spec, study)
+    if best is None:
+        print(f"study {spec.name}: no complete trial yet")
+        return 0
+    print(f"best trial {best.number}: " + ", ".join(
+        f"{o.metric} = {v:.4f}" for o, v in zip(spec.objectives, best.values, strict=True)))
+    for name, value in sorted(best.params.items()):
+        print(f"  {name}: {value}")
+    print(f"-> {spec.results_dir / 'best_config.yaml'} ({len(results['pareto_front'])} Pareto-optimal)")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    spec = resolve_spec(args.target, args.storage)
+    study = _load_existing(spec)
+    write_exports(spec, study)
+    print((spec.results_dir / "hyperopt_summary.txt").read_text(encoding="utf-8"), end="")
+    return 0
