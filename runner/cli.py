@@ -125,7 +125,11 @@ def _cmd_data_stats(args: argparse.Namespace) -> int:
     from segmodel.data import corpus_stats, format_stats, load_songs
 
     stats = corpus_stats(load_songs(args.file))
-    print(json.dumps(stats, indent=2) if args.json else format_stats(stats))
+    if args.json:
+        # A corpus without chorus lines has no chorus figures: null, not JSON-invalid NaN.
+        print(json.dumps({k: None if v != v else v for k, v in stats.items()}, indent=2))
+    else:
+        print(format_stats(stats))
     return 0
 
 

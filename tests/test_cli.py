@@ -1,0 +1,165 @@
+"""The segrun command line: every command, and bad input as one located paragraph (exit 2)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from runner.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+
+TINY = """\
+model: {hidden_dim: 8, num_layers: 1}
+data:
+  synthetic: {train_songs: 40, val_songs: 12}
+training: {max_epochs: 2, batch_size: 16}
+system: {threads: 1}
+"""
+
+
+def run(capsys, *argv) -> tuple[int, str, str]:
+    code = main([str(a) for a in argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_data_synth_is_deterministic_and_stats_reads_it(tmp_path, capsys):
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    assert run(capsys, "data", "synth", "--songs", 30, "--seed", 5, "-o", a)[0] == 0
+    assert run(capsys, "data", "synth", "--songs", 30, "--seed", 5, "-o", b)[0] == 0
+    assert a.read_bytes() == b.read_bytes() and len(a.read_text().splitlines()) == 30
+    code, out, _ = run(capsys, "data", "stats", a, "--json")
+    stats = json.loads(out)
+    assert code == 0 and stats["songs"] == 30
+    code, out, _ = run(capsys, "data", "stats", a)
+    assert code == 0 and "chorus" in out
+
+
+def test_score_and_baseline_predictions(tmp_path, capsys):
+    gold = tmp_path / "gold.jsonl"
+    run(capsys, "data", "synth", "--songs", 20, "--seed", 1, "-o", gold)
+    pred = tmp_path / "pred.jsonl"
+    code, _, _ = run(capsys, "predict", "--baseline", "repeat", gold, "--jsonl", "-o", pred)
+    assert code == 0
+    code, out, _ = run(capsys, "score", gold, pred, "--json")
+    scores = json.loads(out)
+    assert code == 0 and scores["songs"] == 20
+    for key in ("boundary_f1", "boundary_precision", "boundary_recall", "boundary_f1_relaxed_1",
+                "boundary_f1_relaxed_2", "macro_f1", "verse_f1", "chorus_f1", "accuracy", "pk",
+                "windowdiff", "chorus_rate", "songs", "lines"):
+        assert key in scores
+    assert 0.0 < scores["macro_f1"] < 1.0
+
+
+def test_score_with_mismatched_ids_is_a_clear_error(tmp_path, capsys):
+    gold, pred = tmp_path / "gold.jsonl", tmp_path / "pred.jsonl"
+    gold.write_text('{"id": "a", "lines": ["x"], "labels": [0]}\n')
+    pred.write_text('{"id": "b", "lines": ["x"], "labels": [0]}\n')
+    code, out, err = run(capsys, "score", gold, pred)
+    assert code == 2 and out == ""
+    assert err.startswith("segrun: error: ") and str(pred) in err and "Traceback" not in err
+
+
+def test_predict_baseline_on_plain_text(tmp_path, capsys):
+    lyrics = tmp_path / "song.txt"
+    lyrics.write_text("hello there\n\nla la la\nsomething else\nla la la\n")
+    code, out, _ = run(capsys, "predict", "--baseline", "repeat", lyrics)
+    rows = out.splitlines()
+    assert code == 0 and len(rows) == 4
+    assert rows[1].startswith("chorus") and rows[1].endswith("la la la") and rows[0].startswith("verse")
+
+
+def test_train_evaluate_predict_round_trip(tmp_path, capsys):
+    config = tmp_path / "tiny.yaml"
+    config.write_text(TINY)
+    run_dir = tmp_path / "run"
+    code, out, _ = run(capsys, "train", config, "--run-dir", run_dir, "--set", "training.max_epochs=1")
+    assert code == 0 and "val boundary F1" in out
+    assert json.loads((run_dir / "metrics.json").read_text())[0]["epoch"] == 1
+    data = tmp_path / "songs.jsonl"
+    run(capsys, "data", "synth", "--songs", 5, "--seed", 2, "-o", data)
+    code, out, _ = run(capsys, "evaluate", run_dir, data, "--json")
+    assert code == 0 and json.loads(out)["songs"] == 5
+    code, out, _ = run(capsys, "predict", run_dir, data, "--jsonl")
+    predicted = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(predicted) == 5 and all(set(p["labels"]) <= {0, 1} for p in predicted)
+
+
+def test_train_with_a_bad_override_names_it(tmp_path, capsys):
+    config = tmp_path / "tiny.yaml"
+    config.write_text(TINY)
+    code, _, err = run(capsys, "train", config, "--set", "model.hidden_dim=-3")
+    assert code == 2
+    assert "--set model.hidden_dim=-3: -3 is out of range: must be >= 4" in err
+
+
+def test_train_with_a_bad_data_file_names_file_and_line(tmp_path, capsys):
+    songs = tmp_path / "songs.jsonl"
+    songs.write_text('{"id": "a", "lines": ["x", "y"], "labels": [0, 1]}\n{"id": "b", "lines": ["x"]}\n')
+    config = tmp_path / "c.yaml"
+    config.write_text(TINY + f"  \n")
+    code, _, err = run(capsys, "train", config, "--set", f"data.train={songs}", "--set", f"data.val={songs}")
+    assert code == 2 and f"{songs}:2" in err and "labels" in err
+
+
+def tiny_spec(tmp_path: Path) -> Path:
+    (tmp_path / "base.yaml").write_text(TINY)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(textwrap.dedent("""\
+        study: {name: clidemo, seed: 1, results_dir: out, sampler: {type: random}, pruner: {type: none}}
+        base: base.yaml
+        search_space:
+          model.switch_penalty: {type: float, low: 0.0, high: 2.0}
+        objectives: [{metric: val.boundary_f1, direction: maximize}]
+        budget: {n_trials: 2, epochs: {min: 1, max: 1}}
+        """))
+    return spec
+
+
+def test_study_commands(tmp_path, capsys):
+    spec = tiny_spec(tmp_path)
+    code, out, _ = run(capsys, "validate", spec)
+    assert code == 0 and "valid" in out
+    code, out, _ = run(capsys, "plan", spec, "--samples", 1)
+    assert code == 0 and "model.switch_penalty" in out and "parameters" in out
+    code, out, _ = run(capsys, spec, "--no-progress")  # `segrun SPEC` means `segrun run SPEC`
+    assert code == 0 and "2/2 trials done" in out
+    results = tmp_path / "out"
+    assert (results / "best_config.yaml").is_file()
+    (results / "best_config.yaml").unlink()
+    code, out, _ = run(capsys, "best", results)
+    assert code == 0 and (results / "best_config.yaml").is_file() and "best trial" in out
+    code, out, _ = run(capsys, "best", spec, "--trial", 1)
+    assert code == 0 and "switch_penalty" in out
+    code, out, _ = run(capsys, "report", results)
+    assert code == 0 and "Best trial" in out
+
+
+def test_validate_reports_spec_errors_with_positions(tmp_path, capsys):
+    spec = tiny_spec(tmp_path)
+    spec.write_text(spec.read_text().replace("model.switch_penalty", "model.switch_penalti"))
+    code, out, err = run(capsys, "validate", spec)
+    assert code == 2 and out == ""
+    assert f"{spec}:4:3" in err and "did you mean 'model.switch_penalty'" in err
+
+
+def test_console_script_prints_no_traceback(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("study: [\n")
+    result = subprocess.run([sys.executable, "-m", "runner.cli", "validate", str(bad)],
+                            capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and f"{bad}:" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_unknown_command_line_option_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["data", "synth", "--songs", "0", "-o", "x.jsonl"])
+    assert caught.value.code == 2
