@@ -417,7 +417,11 @@ def _load_base(document: Mapping[str, Any], path: Path) -> tuple[CommentedMap, P
             for inner, inner_value in value.items():
                 set_dotted(base_document, f"data.{key}.{inner}", inner_value)
         elif key in DATA_PATH_KEYS and value is not None:
-            resolved = (path.parent / value).resolve()
+            expanded, problem = _expand_environment(str(value), document, ["data", key], path)
+            if problem is not None:
+                missing.append(problem)
+                continue
+            resolved = (path.parent / expanded).resolve()
             missing += _missing_file(resolved, document, ["data", key], path)
             set_dotted(base_document, f"data.{key}", str(resolved))
         else:
@@ -425,6 +429,25 @@ def _load_base(document: Mapping[str, Any], path: Path) -> tuple[CommentedMap, P
     if missing:
         raise missing[0] if len(missing) == 1 else ConfigErrors(missing)
     return base_document, base_path
+
+
+_ENVIRONMENT_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _expand_environment(
+    value: str, document: Any, keys: list[Any], path: Path
+) -> tuple[str, InputError | None]:
+    """``${VAR}`` in a spec's data path, from the environment (the corpus is not shipped)."""
+    unset = [name for name in _ENVIRONMENT_VARIABLE.findall(value) if name not in os.environ]
+    if unset:
+        line, column = locate(document, keys) or (None, None)
+        message = (
+            f"environment variable {unset[0]} is not set; export it to point this path at your "
+            f"data (e.g. {unset[0]}=/data/lyrics segrun {path.name})"
+        )
+        return value, InputError(message, path=path, line=line, column=column, key=_dotted(keys))
+    expanded = _ENVIRONMENT_VARIABLE.sub(lambda m: os.environ[m.group(1)], value)
+    return os.path.expanduser(expanded), None
 
 
 def _missing_file(file: Path, document: Any, keys: list[Any], path: Path) -> list[InputError]:

@@ -64,6 +64,9 @@ class DataConfig:
     # Share of train carved off (deterministically, by song id) as validation when val is null
     # and train is a file.
     val_fraction: float = 0.15
+    # Share of train carved off (by song id, disjoint from the val carve) as an in-distribution
+    # test slice when test is null and train is a file; 0 = none.
+    test_fraction: float = 0.0
     synthetic: SyntheticDataConfig = field(default_factory=SyntheticDataConfig)
 
 

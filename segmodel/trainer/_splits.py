@@ -19,11 +19,18 @@ class Splits:
     test: list[Song]
 
 
-def _in_val(song_id: str, fraction: float) -> bool:
-    # Hash of the id, not a shuffled index: the same song lands in the same split whatever the
-    # file order, seed or size of the corpus.
-    digest = hashlib.sha256(song_id.encode("utf-8")).digest()
-    return int.from_bytes(digest[:8], "big") / 2**64 < fraction
+def _carve(songs: list[Song], fraction: float, *, salt: str) -> tuple[list[Song], list[Song]]:
+    """(kept, carved): songs whose salted id hash falls below ``fraction`` are carved off.
+
+    A hash of the id, not a shuffled index: the same song lands in the same split whatever the
+    file order, seed or corpus size. Different salts make the val and test carves independent.
+    """
+
+    def carved(song: Song) -> bool:
+        digest = hashlib.sha256(f"{salt}:{song.id}".encode()).digest()
+        return int.from_bytes(digest[:8], "big") / 2**64 < fraction
+
+    return [s for s in songs if not carved(s)], [s for s in songs if carved(s)]
 
 
 def load_splits(data) -> Splits:  # data: segmodel.config.DataConfig
@@ -36,17 +43,17 @@ def load_splits(data) -> Splits:  # data: segmodel.config.DataConfig
         return synthesize_songs(n_songs, seed=synthetic.seed + offset, config=synth_config)
 
     train = load_songs(data.train) if data.train else synth(synthetic.train_songs, 0)
+    test: list[Song] = []
+    if data.test:
+        test = load_songs(data.test)
+    elif data.train and data.test_fraction > 0:
+        train, test = _carve(train, data.test_fraction, salt="test")
+    elif not data.train and synthetic.test_songs:
+        test = synth(synthetic.test_songs, 2)
     if data.val:
         val = load_songs(data.val)
     elif data.train:
-        val = [s for s in train if _in_val(s.id, data.val_fraction)]
-        train = [s for s in train if not _in_val(s.id, data.val_fraction)]
+        train, val = _carve(train, data.val_fraction, salt="val")
     else:
         val = synth(synthetic.val_songs, 1)
-    if data.test:
-        test = load_songs(data.test)
-    elif not data.train and synthetic.test_songs:
-        test = synth(synthetic.test_songs, 2)
-    else:
-        test = []
     return Splits(train=train, val=val, test=test)
