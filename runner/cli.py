@@ -91,9 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_data_commands(commands)
     _add_model_commands(commands)
-    from runner import _commands
+    from runner import _commands, _retrain
 
     _commands.add_study_commands(commands)
+    _retrain.add_retrain_command(commands)
     return parser
 
 

@@ -163,3 +163,16 @@ def test_unknown_command_line_option_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as caught:
         main(["data", "synth", "--songs", "0", "-o", "x.jsonl"])
     assert caught.value.code == 2
+
+
+def test_retrain_reports_mean_and_std_over_seeds(tmp_path, capsys):
+    spec = tiny_spec(tmp_path)
+    assert run(capsys, spec, "--no-progress")[0] == 0
+    code, out, _ = run(capsys, "retrain", tmp_path / "out", "--seeds", "0,1")
+    assert code == 0 and "±" in out
+    report = json.loads((tmp_path / "out" / "retrain.json").read_text())
+    assert report["seeds"] == [0, 1] and len(report["runs"]) == 2
+    values = [r["val"]["boundary_f1"] for r in report["runs"]]
+    assert report["val"]["boundary_f1"]["mean"] == pytest.approx(sum(values) / 2)
+    code, _, err = run(capsys, "retrain", tmp_path / "out", "--seeds", "a,b")
+    assert code == 2 and "--seeds" in err

@@ -1,0 +1,130 @@
+"""The final step of a study: retrain the chosen config on several seeds, report mean ± std.
+
+A study picks its best trial on one seed's validation score, and validation scores swing by a
+few points between seeds. Retraining the chosen config on fresh seeds tells how good it really
+is; a trial that was only lucky shows up here as a lower mean.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import statistics
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from runner._exports import choose_best
+from runner._spec import StudySpec, trial_config_document
+from runner._trial import VALUES_ATTR
+from segmodel.atomic import write_json_atomic
+from segmodel.config import train_config_from_mapping
+from segmodel.errors import InputError
+from segmodel.trainer import train
+from segmodel.yamlconfig import apply_overrides
+
+__all__ = ["add_retrain_command", "retrain_best", "summarize_seeds"]
+
+logger = logging.getLogger(__name__)
+
+_REPORTED = ("boundary_f1", "boundary_f1_relaxed_1", "macro_f1", "chorus_f1", "pk", "windowdiff")
+
+
+def summarize_seeds(runs: Sequence[dict[str, float]]) -> dict[str, dict[str, float]]:
+    """``{metric: {"mean", "std", "min", "max"}}`` over runs (sample std; 0 for a single run).
+
+    Example:
+        >>> summarize_seeds([{"f1": 0.5}, {"f1": 0.7}])["f1"]["mean"]
+        0.6
+    """
+    summary = {}
+    for key in runs[0]:
+        values = [float(run[key]) for run in runs]
+        summary[key] = {
+            "mean": statistics.fmean(values),
+            "std": statistics.stdev(values) if len(values) > 1 else 0.0,
+            "min": min(values),
+            "max": max(values),
+        }
+    return summary
+
+
+def retrain_best(
+    spec: StudySpec, study, *, seeds: Sequence[int], overrides: Sequence[str] = (), trial_number: int | None = None
+) -> dict[str, Any]:
+    """Train the chosen (or given) trial's config once per seed; write ``retrain.json``."""
+    if trial_number is None:
+        chosen = choose_best(spec, study)
+        if chosen is None:
+            raise InputError(f"study {spec.name!r} has no complete trial to retrain", path=spec.path)
+    else:
+        chosen = next((t for t in study.get_trials(deepcopy=False) if t.number == trial_number), None)
+        if chosen is None:
+            raise InputError(f"study {spec.name!r} has no trial {trial_number}", path="--trial")
+    document = trial_config_document(spec, chosen.user_attrs.get(VALUES_ATTR) or chosen.params)
+    applied = apply_overrides(document, overrides)
+    runs = []
+    for seed in seeds:
+        apply_overrides(document, [f"system.seed={seed}"])
+        config = train_config_from_mapping(document, path=f"{spec.path} (retrain of trial {chosen.number})",
+                                           base_dir=spec.path.parent)
+        run_dir = spec.results_dir / "retrain" / f"trial_{chosen.number:03d}_seed_{seed}"
+        result = train(config, run_dir=run_dir, progress=True)
+        record = {"seed": seed, "run_dir": str(run_dir), "best_epoch": result.best_epoch,
+                  "seconds": result.seconds, "val": {k: result.val_metrics[k] for k in _REPORTED}}
+        if result.test_metrics is not None:
+            record["test"] = {k: result.test_metrics[k] for k in _REPORTED}
+        runs.append(record)
+        logger.info("seed %d: val boundary F1 %.4f", seed, result.val_metrics["boundary_f1"])
+    report = {
+        "study": spec.name,
+        "trial": chosen.number,
+        "study_value": chosen.values[0],
+        "seeds": list(seeds),
+        "overrides": list(applied.values()),
+        "val": summarize_seeds([r["val"] for r in runs]),
+        "test": summarize_seeds([r["test"] for r in runs]) if all("test" in r for r in runs) else None,
+        "runs": runs,
+    }
+    write_json_atomic(spec.results_dir / "retrain.json", report)
+    return report
+
+
+def add_retrain_command(commands) -> None:
+    retrain = commands.add_parser(
+        "retrain", help="retrain the study's chosen config on several seeds; report mean ± std"
+    )
+    retrain.add_argument("target", type=Path, metavar="RESULTS_OR_SPEC")
+    retrain.add_argument("--seeds", default="0,1,2", help="comma-separated seeds (0,1,2)")
+    retrain.add_argument("--trial", type=int, metavar="N", help="retrain trial N instead of the chosen one")
+    retrain.add_argument("--storage", help="storage URL (default: the spec's, or $SEGRUN_STORAGE)")
+    retrain.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                         help="override the config, e.g. data.test_fraction=0.15 to also score an "
+                              "in-distribution slice carved from train")
+    retrain.set_defaults(handler=_cmd_retrain)
+
+
+def _parse_seeds(text: str) -> list[int]:
+    try:
+        seeds = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise InputError(f"expected comma-separated integers, got {text!r}", path="--seeds") from None
+    if not seeds:
+        raise InputError("give at least one seed", path="--seeds")
+    return seeds
+
+
+def _cmd_retrain(args: argparse.Namespace) -> int:
+    from runner._commands import _load_existing, resolve_spec
+
+    spec = resolve_spec(args.target, args.storage)
+    report = retrain_best(spec, _load_existing(spec), seeds=_parse_seeds(args.seeds),
+                          overrides=args.set, trial_number=args.trial)
+    print(f"trial {report['trial']} (study value {report['study_value']:.4f}) retrained on seeds "
+          f"{', '.join(map(str, report['seeds']))}:")
+    for split in ("val", "test"):
+        if report[split]:
+            cells = ", ".join(f"{k} {v['mean']:.4f} ± {v['std']:.4f}" for k, v in report[split].items())
+            print(f"  {split}: {cells}")
+    print(f"-> {spec.results_dir / 'retrain.json'}")
+    return 0
