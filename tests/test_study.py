@@ -16,7 +16,7 @@ from runner._spec import load_spec
 from runner._study import count_done, run_study
 from segmodel.config import load_train_config
 from segmodel.errors import InputError, TrainingError
-from segmodel.trainer import EpochMetrics, TrainResult
+from segmodel.trainer import EpochMetrics, TrainResult, train
 
 BASE = """\
 # Base config for the test study.
@@ -104,6 +104,8 @@ def test_tiny_real_study_end_to_end(tmp_path):
     best = choose_best(spec, run.study)
     assert config.training.learning_rate == pytest.approx(best.params["training.learning_rate"])
     assert config.training.max_epochs == 2
+    config.training.max_epochs = 1
+    assert train(config).epochs_run == 1
     summary = (out / "hyperopt_summary.txt").read_text()
     assert f"Best trial: #{best.number}" in summary and "Enqueued baseline (trial #0)" in summary
 
