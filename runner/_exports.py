@@ -42,8 +42,9 @@ _GROUPS = {
 
 
 def _feasible(trial: FrozenTrial) -> bool:
-    constraints = trial.system_attrs.get("constraints")
-    return constraints is None or all(c <= 0 for c in constraints)
+    # Trial.set_constraint stores one system attr per constraint ("constraints:<name>"), not a
+    # "constraints" list; FrozenTrial.constraints reads both layouts.
+    return all(value <= 0 for value in trial.constraints.values())
 
 
 def pareto_trials(spec: StudySpec, study: optuna.Study) -> list[FrozenTrial]:

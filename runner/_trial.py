@@ -141,7 +141,7 @@ def run_trial(
         trial.set_user_attr(EPOCHS_ATTR, result.epochs_run)
         trial.set_user_attr(FEATURE_DIM_ATTR, result.feature_dim)
         for constraint in spec.constraints:
-            trial.set_constraint(constraint.metric, _violation(constraint, flat[constraint.metric]))
+            trial.set_constraint(constraint.metric, constraint.violation(flat[constraint.metric]))
         objective_values = [flat[o.metric] for o in spec.objectives]
         bad = [o.metric for o, v in zip(spec.objectives, objective_values, strict=True) if not math.isfinite(v)]
         if bad:
@@ -184,13 +184,6 @@ def _median_rule(spec: StudySpec, maximize: bool) -> PrimaryMedianRule | None:
         n_warmup_steps=options.get("n_warmup_steps") or spec.budget.epochs_min,
         interval_steps=options.get("interval_steps", 1),
     )
-
-
-def _violation(constraint, value: float) -> float:
-    """Optuna's convention: <= 0 is feasible, the size of a positive value is the violation."""
-    below = constraint.min - value if constraint.min is not None else -math.inf
-    above = value - constraint.max if constraint.max is not None else -math.inf
-    return float(max(below, above))
 
 
 def _is_out_of_memory(error: BaseException) -> bool:

@@ -125,3 +125,4 @@ def test_weighted_sampling_draws_heavier_songs_more_often():
         songs, batch_size=10, rng=np.random.default_rng(_), sample_weights=weights) for i in b.indices]
     assert drawn.count(0) > 5 * (len(drawn) / 100)
     assert math.isclose(len(drawn), 2000)
+
