@@ -31,6 +31,7 @@ def main() -> None:
     parser.add_argument("--spec", type=Path, default=REPO / "specs" / "lyrics.yaml")
     parser.add_argument("--minutes", type=float, default=15.0)
     parser.add_argument("--out", type=Path, default=REPO / "docs")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads per trial (default: the config's)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     os.environ["SEGRUN_CACHE_DIR"] = tempfile.mkdtemp(prefix="segrun-ttt-")  # cold cache
@@ -42,8 +43,11 @@ def main() -> None:
     from optuna.trial import TrialState
 
     from runner import load_spec, run_study
+    from segmodel.yamlconfig import set_dotted
 
     spec = load_spec(args.spec)
+    if args.threads:
+        set_dotted(spec.base_document, "system.threads", args.threads)
     results = Path(tempfile.mkdtemp(prefix="segrun-ttt-results-"))
     spec = replace(spec, results_dir=results, storage=f"sqlite:///{results / 'study.db'}",
                    budget=replace(spec.budget, timeout=args.minutes * 60, n_trials=10_000))
