@@ -1,11 +1,13 @@
-"""Study subcommands of ``segrun``: run, validate, plan, best, report."""
+"""Study subcommands of ``segrun``: run, worker, validate, plan, best, report, dashboard."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import optuna
@@ -13,8 +15,10 @@ import optuna
 from runner._exports import choose_best, write_exports
 from runner._provenance import mask_storage_url
 from runner._search_space import space_table, suggest
-from runner._spec import StudySpec, load_spec, trial_config_document
+from runner._spec import StudySpec, _default_storage, load_spec, trial_config_document
+from runner._storage import Heartbeat, open_storage
 from runner._study import count_done, run_study
+from runner._workers import available_cpus, parse_gpus, plan_workers, run_workers, with_runtime
 from segmodel.errors import InputError
 from segmodel.yamlconfig import dump_yaml
 
@@ -22,16 +26,29 @@ __all__ = ["add_study_commands"]
 
 logger = logging.getLogger("segrun")
 
+STORAGE_ENV = "SEGRUN_STORAGE"
+
+_REPORT_INTERVAL_S = 60.0
+
 
 def add_study_commands(commands) -> None:
     run = commands.add_parser("run", help="create or resume the study a spec describes (segrun SPEC)")
-    _add_spec_argument(run)
-    run.add_argument("--allow-spec-change", action="store_true",
-                     help="resume even though the spec changed since the study was created")
-    run.add_argument("--fork", metavar="NEW_NAME",
-                     help="start a new study under NEW_NAME from this spec (results/NEW_NAME)")
-    run.add_argument("--no-progress", action="store_true", help="log lines instead of a progress bar")
+    _add_run_options(run)
+    run.add_argument("--workers", type=int, metavar="N",
+                     help="run N worker processes on the study, one progress display (default 1)")
+    run.add_argument("--gpus", metavar="LIST",
+                     help="one worker per listed GPU (e.g. 0,1,2,3), each with its own CUDA_VISIBLE_DEVICES")
     run.set_defaults(handler=_cmd_run)
+
+    worker = commands.add_parser(
+        "worker", help="join a study as one more worker (any host; storage from --storage, the spec "
+        f"or ${STORAGE_ENV}); stops when the study's total is reached")
+    _add_run_options(worker)
+    worker.add_argument("--threads", type=_positive_int, help="torch threads of this worker's trials")
+    worker.add_argument("--device", help="device of this worker's trials (cpu, cuda, cuda:1, ...)")
+    worker.add_argument("--no-export", action="store_true",
+                        help="leave the study's result files to another process (trial logs are still written)")
+    worker.set_defaults(handler=_cmd_worker)
 
     validate = commands.add_parser("validate", help="check a spec and its base config; exit 2 on errors")
     _add_spec_argument(validate)
@@ -53,10 +70,46 @@ def add_study_commands(commands) -> None:
     report.add_argument("--storage", help="storage URL (default: the spec's, or $SEGRUN_STORAGE)")
     report.set_defaults(handler=_cmd_report)
 
+    dashboard = commands.add_parser(
+        "dashboard", help="serve optuna-dashboard on the study's storage at 127.0.0.1 (segrun[dashboard])")
+    dashboard.add_argument("target", type=Path, metavar="RESULTS_OR_SPEC")
+    dashboard.add_argument("--storage", help="storage URL (default: the spec's, or $SEGRUN_STORAGE)")
+    dashboard.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (8080)")
+    dashboard.set_defaults(handler=_cmd_dashboard)
+
 
 def _add_spec_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("spec", type=Path, metavar="SPEC")
-    parser.add_argument("--storage", help="Optuna storage URL (overrides the spec and $SEGRUN_STORAGE)")
+    parser.add_argument("--storage", help="Optuna storage URL (overrides the spec and $SEGRUN_STORAGE); "
+                        "${NAME} is replaced by the environment variable NAME, e.g. a password")
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    _add_spec_argument(parser)
+    parser.add_argument("--allow-spec-change", action="store_true",
+                        help="resume even though the spec changed since the study was created")
+    parser.add_argument("--fork", metavar="NEW_NAME",
+                        help="start a new study under NEW_NAME from this spec (results/NEW_NAME)")
+    parser.add_argument("--no-progress", action="store_true", help="log lines instead of a progress bar")
+    parser.add_argument("--heartbeat", type=_positive_int, default=Heartbeat.interval, metavar="SECONDS",
+                        help="heartbeat interval of running trials; a trial silent for 3 intervals is "
+                        f"failed and re-run ({Heartbeat.interval})")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def _load_spec(path: Path, storage: str | None) -> StudySpec:
+    """The spec with its storage: --storage, else the spec's, else $SEGRUN_STORAGE, else SQLite."""
+    spec = load_spec(path, storage=storage)
+    from_environment = os.environ.get(STORAGE_ENV)
+    if storage is None and from_environment and spec.storage == _default_storage(spec.results_dir):
+        spec = replace(spec, storage=from_environment)
+    return spec
 
 
 def resolve_spec(target: Path, storage: str | None) -> StudySpec:
@@ -69,13 +122,13 @@ def resolve_spec(target: Path, storage: str | None) -> StudySpec:
             spec_path = json.loads(results.read_text(encoding="utf-8"))["spec"]
         except (ValueError, KeyError) as error:
             raise InputError(f"cannot read the spec path: {error}", path=results) from None
-        return load_spec(spec_path, storage=storage)
-    return load_spec(target, storage=storage)
+        return _load_spec(spec_path, storage)
+    return _load_spec(target, storage)
 
 
 def _load_existing(spec: StudySpec) -> optuna.Study:
     try:
-        return optuna.load_study(study_name=spec.name, storage=spec.storage)
+        return optuna.load_study(study_name=spec.name, storage=open_storage(spec.storage))
     except KeyError:
         raise InputError(
             f"no study named {spec.name!r} in {mask_storage_url(spec.storage)}; run `segrun {spec.path}` first",
@@ -84,7 +137,7 @@ def _load_existing(spec: StudySpec) -> optuna.Study:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    spec = load_spec(args.spec, storage=args.storage)
+    spec = _load_spec(args.spec, args.storage)
     if not args.verbose:
         # One progress line per study, not one log line per epoch of every trial.
         logging.getLogger("segmodel").setLevel(logging.WARNING)
@@ -93,12 +146,30 @@ def _cmd_run(args: argparse.Namespace) -> int:
     logger.info("study %s: %d parameters, objectives %s, storage %s", spec.name, len(spec.search_space),
                 ", ".join(f"{o.metric} ({o.direction})" for o in spec.objectives), mask_storage_url(spec.storage))
 
-    def export(study, _outcome) -> None:
-        write_exports(spec, study)
+    # Imported here: matplotlib adds over a second to every segrun start; only drawing commands pay.
+    from runner._report import render_report
 
-    run = run_study(spec, allow_spec_change=args.allow_spec_change, progress=not args.no_progress,
-                    on_trial_end=export)
+    next_report = 0.0
+
+    def export(study, *_outcome) -> None:
+        nonlocal next_report
+        results = write_exports(spec, study)
+        # Plots take seconds: mid-run the report is redrawn at most once a minute and in at most
+        # a tenth of the time; the run's end always redraws it.
+        if time.monotonic() >= next_report:
+            started = time.monotonic()
+            render_report(spec, study, results)
+            next_report = time.monotonic() + max(_REPORT_INTERVAL_S, 9 * (time.monotonic() - started))
+
+    slots = _worker_slots(args)
+    if slots:
+        run = run_workers(spec, slots, worker_options=_worker_options(args), allow_spec_change=args.allow_spec_change,
+                          heartbeat=Heartbeat(args.heartbeat), progress=not args.no_progress, on_trials_end=export)
+    else:
+        run = run_study(spec, allow_spec_change=args.allow_spec_change, progress=not args.no_progress,
+                        on_trial_end=export, heartbeat=Heartbeat(args.heartbeat))
     results = write_exports(spec, run.study)
+    render_report(spec, run.study, results)
     done = count_done(run.study)
     best = results["best_score"]
     print(
@@ -106,8 +177,48 @@ def _cmd_run(args: argparse.Namespace) -> int:
         f"best {spec.primary.metric} = {'-' if best is None else f'{best:.4f}'} "
         f"(trial {results['best_trial']}), {run.seconds / 60:.1f} min -> {spec.results_dir}"
     )
-    if run.exit_code:
+    if run.stop_reason == "interrupted":
         print(f"interrupted: the running trial was recorded as failed and will be re-run by `segrun {args.spec}`")
+    elif run.exit_code:
+        print(f"workers failed before the study was done: see {spec.results_dir / 'workers'}")
+    return run.exit_code
+
+
+def _worker_slots(args: argparse.Namespace):
+    """The child processes ``--workers``/``--gpus`` ask for; none for a plain in-process run."""
+    gpus = parse_gpus(args.gpus) if args.gpus else []
+    if not gpus and args.workers in (None, 1):
+        return []
+    return plan_workers(workers=args.workers, gpus=gpus, cpu_count=available_cpus())
+
+
+def _worker_options(args: argparse.Namespace) -> list[str]:
+    """What every child needs to open the same study as this process."""
+    # A storage that came from the spec or $SEGRUN_STORAGE is found again by the children; only
+    # an explicit --storage is passed on.
+    options = ["--storage", args.storage] if args.storage else []
+    if args.fork:
+        options += ["--fork", args.fork]
+    return options + ["--heartbeat", str(args.heartbeat)]
+
+
+def _cmd_worker(args: argparse.Namespace) -> int:
+    spec = _load_spec(args.spec, args.storage)
+    if not args.verbose:
+        logging.getLogger("segmodel").setLevel(logging.WARNING)
+    if args.fork:
+        spec = spec.renamed(args.fork)
+    spec = with_runtime(spec, threads=args.threads, device=args.device)
+    if spec.storage.startswith("sqlite"):
+        logger.info("SQLite storage: only workers on this machine can join; use PostgreSQL for several hosts")
+    run = run_study(spec, allow_spec_change=args.allow_spec_change, progress=not args.no_progress,
+                    heartbeat=Heartbeat(args.heartbeat), parallel=True)
+    if not args.no_export:
+        from runner._report import render_report
+
+        render_report(spec, run.study, write_exports(spec, run.study))
+    print(f"worker: {len(run.outcomes)} trials run here; study {spec.name}: {count_done(run.study)}/"
+          f"{spec.budget.n_trials} trials done ({run.stop_reason})")
     return run.exit_code
 
 
@@ -198,7 +309,10 @@ def _cmd_best(args: argparse.Namespace) -> int:
         trial = trials[args.trial]
         print(dump_yaml(trial_config_document(spec, trial.user_attrs.get(VALUES_ATTR) or trial.params)), end="")
         return 0
+    from runner._report import render_report
+
     results = write_exports(spec, study)
+    render_report(spec, study, results)
     best = choose_best(spec, study)
     if best is None:
         print(f"study {spec.name}: no complete trial yet")
@@ -212,8 +326,27 @@ def _cmd_best(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    from runner._report import render_report
+
     spec = resolve_spec(args.target, args.storage)
     study = _load_existing(spec)
-    write_exports(spec, study)
+    report = render_report(spec, study, write_exports(spec, study))
     print((spec.results_dir / "hyperopt_summary.txt").read_text(encoding="utf-8"), end="")
+    print(f"Report: {report}")
+    return 0
+
+
+def _cmd_dashboard(args: argparse.Namespace) -> int:
+    try:
+        import optuna_dashboard
+    except ImportError:
+        raise InputError("segrun dashboard needs optuna-dashboard: pip install 'segrun[dashboard]'") from None
+    if not 0 < args.port < 65536:
+        raise InputError(f"must be a port number from 1 to 65535, got {args.port}", key="--port")
+    spec = resolve_spec(args.target, args.storage)
+    _load_existing(spec)
+    print(f"optuna-dashboard for study {spec.name} ({mask_storage_url(spec.storage)}): "
+          f"http://127.0.0.1:{args.port}/  (Ctrl-C stops it)")
+    # Loopback only: the dashboard can change the study and has no authentication.
+    optuna_dashboard.run_server(open_storage(spec.storage), host="127.0.0.1", port=args.port)
     return 0

@@ -2,9 +2,15 @@
 
 The study is the storage's: every worker — this process, another process, another machine —
 reads the same trials, so "how many trials are done" is always asked of the storage, never
-counted locally. ``budget.n_trials`` is a total across runs and resumes: finished trials
-(complete, pruned, failed) count, except failures marked for retry (an interrupted run or a
-dead worker says nothing about the parameters), whose parameters are run again.
+counted locally. ``budget.n_trials`` is a total across runs, resumes and workers: finished
+trials (complete, pruned, failed) count, except failures that are re-run (an interrupted run
+or a dead worker says nothing about the parameters; see :mod:`runner._recovery`).
+
+Several workers on one study: each one, between trials and under the study's lock
+(:func:`runner._storage.budget_lock`), fails abandoned trials, enqueues their re-runs, counts,
+and starts a trial only if the total is not yet reached by finished and running trials. A worker
+whose remaining budget is held by trials running elsewhere waits for them instead of leaving,
+so it can take over the re-run of one whose worker dies. Each running trial has a heartbeat.
 """
 
 from __future__ import annotations
@@ -13,27 +19,31 @@ import contextlib
 import difflib
 import json
 import logging
-import os
 import signal
-import socket
+import threading
 import time
-from collections.abc import Iterator
+import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from types import FrameType
 
 import optuna
-from optuna.trial import TrialState
+from optuna.trial import FrozenTrial, TrialState
 
 from runner._factories import build_pruner, build_sampler
-from runner._provenance import mask_storage_url
-from runner._spec import StudySpec
-from runner._trial import (
-    FAILURE_ATTR,
-    RETRY_ATTR,
-    WORKER_ATTR,
-    Interrupted,
-    TrialOutcome,
-    run_trial,
+from runner._provenance import mask_storage_url, process_identity
+from runner._recovery import (
+    ENQUEUED_ATTR,
+    RetrySilentTrial,
+    count_done,
+    enqueue_retries,
+    fail_dead_local_trials,
+    fail_silent_trials,
+    tally,
 )
+from runner._spec import StudySpec
+from runner._storage import DEFAULT_HEARTBEAT, Heartbeat, budget_lock, expand_storage_url, open_storage, scrub_password
+from runner._trial import WORKER_ATTR, Interrupted, TrialOutcome, run_trial
 from segmodel.errors import InputError
 
 __all__ = ["StudyRun", "count_done", "open_study", "run_study"]
@@ -42,7 +52,8 @@ logger = logging.getLogger(__name__)
 
 FINGERPRINT_ATTR = "segrun.fingerprint"
 SPEC_ATTR = "segrun.spec"
-RETRY_OF_ATTR = "segrun.retry_of"
+WAIT_SECONDS = 2.0
+"""How often a worker waiting for trials running elsewhere looks at the study again."""
 
 
 @dataclass
@@ -56,43 +67,56 @@ class StudyRun:
     exit_code: int = 0
 
 
-def _storage(spec: StudySpec) -> optuna.storages.BaseStorage | str:
-    if spec.storage.startswith("sqlite:///"):
-        spec.results_dir.mkdir(parents=True, exist_ok=True)
-        # A generous timeout: several local workers may write to one SQLite file.
-        return optuna.storages.RDBStorage(spec.storage, engine_kwargs={"connect_args": {"timeout": 60}})
-    return spec.storage
-
-
-def open_study(spec: StudySpec, *, allow_spec_change: bool = False) -> optuna.Study:
+def open_study(
+    spec: StudySpec, *, allow_spec_change: bool = False, heartbeat: Heartbeat | None = DEFAULT_HEARTBEAT
+) -> optuna.Study:
     """Create the study or load it; refuse a changed spec unless ``allow_spec_change``.
+
+    Creation happens under the study's lock, so workers started together create it (and
+    enqueue the spec's trials) exactly once.
 
     Raises:
         InputError: the stored study was made from a different spec (with a readable diff), or
-            the storage cannot be opened.
+            the storage cannot be opened (the message never shows a password).
     """
     try:
-        study = optuna.create_study(
-            study_name=spec.name,
-            storage=_storage(spec),
-            sampler=build_sampler(spec),
-            pruner=build_pruner(spec),
-            directions=spec.directions,
-            load_if_exists=True,
-        )
+        storage = open_storage(spec.storage, heartbeat=heartbeat, stale_trial_callback=RetrySilentTrial())
+        with budget_lock(storage, spec.name):
+            study = optuna.create_study(
+                study_name=spec.name,
+                storage=storage,
+                sampler=build_sampler(spec),
+                pruner=build_pruner(spec),
+                directions=spec.directions,
+                load_if_exists=True,
+            )
+            _check_fingerprint(spec, study, allow_spec_change=allow_spec_change)
+    except InputError as error:
+        raise InputError(error.message, path=error.path or spec.path, key=error.key) from None
     except ValueError as error:
         raise InputError(f"cannot open study {spec.name!r}: {error}", path=spec.path, key="study") from None
     except Exception as error:  # noqa: BLE001 - storage errors (connection, driver) are user-facing
+        detail = scrub_password(f"{type(error).__name__}: {error}", _expanded_or_raw(spec.storage))
         raise InputError(
-            f"cannot open storage {mask_storage_url(spec.storage)}: {type(error).__name__}: {error}",
-            path=spec.path, key="study.storage",
+            f"cannot open storage {mask_storage_url(spec.storage)}: {detail}", path=spec.path, key="study.storage"
         ) from None
+    return study
+
+
+def _expanded_or_raw(url: str) -> str:
+    try:
+        return expand_storage_url(url)
+    except InputError:
+        return url
+
+
+def _check_fingerprint(spec: StudySpec, study: optuna.Study, *, allow_spec_change: bool) -> None:
     stored = study.user_attrs.get(FINGERPRINT_ATTR)
     if stored is None:
         study.set_user_attr(FINGERPRINT_ATTR, spec.fingerprint)
         study.set_user_attr(SPEC_ATTR, spec.normalized())
         for values in spec.enqueue:
-            study.enqueue_trial(dict(values), user_attrs={"segrun.enqueued": True}, skip_if_exists=True)
+            study.enqueue_trial(dict(values), user_attrs={ENQUEUED_ATTR: True}, skip_if_exists=True)
     elif stored != spec.fingerprint:
         if not allow_spec_change:
             diff = _spec_diff(study.user_attrs.get(SPEC_ATTR, {}), spec.normalized())
@@ -106,7 +130,6 @@ def open_study(spec: StudySpec, *, allow_spec_change: bool = False) -> optuna.St
         logger.warning("spec changed since the study was created; continuing (--allow-spec-change)")
         study.set_user_attr(FINGERPRINT_ATTR, spec.fingerprint)
         study.set_user_attr(SPEC_ATTR, spec.normalized())
-    return study
 
 
 def _spec_diff(old: dict, new: dict) -> str:
@@ -116,85 +139,138 @@ def _spec_diff(old: dict, new: dict) -> str:
     return "\n".join(lines)
 
 
-def count_done(study: optuna.Study) -> int:
-    """Trials that count toward ``budget.n_trials`` (see the module docstring)."""
-    done = 0
-    for trial in study.get_trials(deepcopy=False):
-        if trial.state in (TrialState.COMPLETE, TrialState.PRUNED):
-            done += 1
-        elif trial.state == TrialState.FAIL and not trial.user_attrs.get(RETRY_ATTR):
-            done += 1
-    return done
+class _StopSignals:
+    """SIGINT/SIGTERM become :class:`Interrupted` (exit 130/143) so the running trial ends cleanly.
 
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def recover_stale_trials(study: optuna.Study) -> list[int]:
-    """Fail RUNNING trials of dead local workers (marked for retry); return their numbers.
-
-    A worker records its host and PID on each trial. A RUNNING trial on this host whose process
-    is gone can never finish: it is told FAIL with reason "worker died". Trials of other hosts
-    are left to their own workers (and, on PostgreSQL, to Optuna's heartbeat).
+    Raising at an arbitrary point is not safe: an exception thrown into a database call leaves
+    its connection holding locks (SQLite then refuses every other write, the trial's own
+    failure record included). So the exception is raised at once only while the main thread is
+    inside segmodel's training code; a signal that arrives in storage or bookkeeping code is
+    raised at the next :meth:`checkpoint` (the end of the epoch, or between trials). The first
+    signal counts; later ones are logged and ignored, so an impatient second Ctrl-C cannot cut
+    the clean end short.
     """
-    storage = study._storage
-    host = socket.gethostname()
-    recovered = []
-    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        worker = trial.user_attrs.get(WORKER_ATTR) or {}
-        if worker.get("host") != host or _process_alive(int(worker.get("pid", -1))):
-            continue
-        storage.set_trial_user_attr(trial._trial_id, FAILURE_ATTR, f"worker died (pid {worker.get('pid')})")
-        storage.set_trial_user_attr(trial._trial_id, RETRY_ATTR, True)
+
+    def __init__(self) -> None:
+        self.exit_code: int | None = None
+        self._raised = False
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.exit_code is not None:
+            logger.warning("already stopping: finishing the running trial's record")
+            return
+        self.exit_code = 128 + signum
+        if _in_training(frame):
+            self.checkpoint()
+        logger.warning("stopping at the next safe point (the end of the running epoch)")
+
+    def checkpoint(self) -> None:
+        """Raise :class:`Interrupted` if a signal arrived and it was not raised yet."""
+        if self.exit_code is not None and not self._raised:
+            self._raised = True
+            raise Interrupted(self.exit_code)
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        previous = {s: signal.signal(s, self._handle) for s in (signal.SIGINT, signal.SIGTERM)}
         try:
-            storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
-        except RuntimeError:
-            continue  # finished meanwhile: another worker got there first
-        recovered.append(trial.number)
-    return recovered
+            yield
+        finally:
+            for sig, old in previous.items():
+                signal.signal(sig, old)
 
 
-def enqueue_retries(study: optuna.Study) -> list[int]:
-    """Enqueue the parameters of failed-for-retry trials once each; return their numbers.
+_BOOKKEEPING_PACKAGES = frozenset({"optuna", "sqlalchemy", "psycopg2", "alembic", "runner", "tqdm", "logging"})
 
-    A finished trial cannot be updated, so "already retried" is read from the retries
-    themselves: each carries ``segrun.retry_of`` = the number of the trial it re-runs.
-    """
-    trials = study.get_trials(deepcopy=False)
-    already = {t.user_attrs.get(RETRY_OF_ATTR) for t in trials}
-    retried = []
-    for trial in trials:
-        if trial.state != TrialState.FAIL or not trial.user_attrs.get(RETRY_ATTR) or trial.number in already:
-            continue
-        study.enqueue_trial(dict(trial.params), user_attrs={RETRY_OF_ATTR: trial.number})
-        retried.append(trial.number)
-    return retried
+
+def _in_training(frame: FrameType | None) -> bool:
+    """Whether ``frame`` runs inside segmodel's training loop (model, features, torch, numpy),
+    with no storage or bookkeeping code between the loop and the signal."""
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if module.startswith("segmodel.trainer"):
+            return True
+        if module.partition(".")[0] in _BOOKKEEPING_PACKAGES:
+            return False
+        frame = frame.f_back
+    return False
 
 
 @contextlib.contextmanager
-def _signals_raise_interrupted() -> Iterator[None]:
-    """SIGINT/SIGTERM become :class:`Interrupted` (exit 130/143) so the trial ends cleanly."""
+def _heartbeat(study: optuna.Study, trial: optuna.Trial, heartbeat: Heartbeat | None) -> Iterator[None]:
+    """Refresh ``trial``'s heartbeat while it runs, as ``Study.optimize`` does for its trials.
 
-    def handler(signum, _frame):
-        raise Interrupted(128 + signum)
+    A failed refresh (the database briefly unreachable) is logged and retried at the next beat
+    rather than ending the thread: a trial whose beats stop is failed by other workers.
+    """
+    if heartbeat is None:
+        yield
+        return
+    storage = study._storage
+    stop = threading.Event()
 
-    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    def beat() -> None:
+        while not stop.wait(heartbeat.interval):
+            try:
+                storage.record_heartbeat(trial._trial_id)
+            except Exception as error:  # noqa: BLE001 - keep beating; the next one may succeed
+                logger.warning("heartbeat of trial %d not recorded: %s", trial.number, type(error).__name__)
+
+    thread = threading.Thread(target=beat, name=f"segrun-heartbeat-{trial.number}", daemon=True)
+    thread.start()
     try:
         yield
     finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
+        stop.set()
+        thread.join()
 
 
-def _running_elsewhere(study: optuna.Study) -> int:
-    return len(study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
+@dataclass(frozen=True)
+class _Decision:
+    """What a worker does next: run ``trial``, wait for others, or stop for ``stop_reason``."""
+
+    trial: optuna.Trial | None = None
+    stop_reason: str | None = None
+    waiting_for: int = 0
+
+
+def _next_step(
+    spec: StudySpec, study: optuna.Study, *, heartbeat: Heartbeat | None, deadline: float | None, bar: _ProgressBar
+) -> _Decision:
+    """Under the study's lock: recover abandoned trials, count, and start a trial if budget is left."""
+    budget = spec.budget
+    with budget_lock(study._storage, spec.name):
+        abandoned = fail_dead_local_trials(spec, study) + fail_silent_trials(spec, study, heartbeat)
+        if abandoned:
+            logger.warning("trials %s were abandoned by their workers; they will be re-run", abandoned)
+        retried = enqueue_retries(study)
+        if retried:
+            logger.info("re-running trials %s", retried)
+        trials = study.get_trials(deepcopy=False)
+        done, failed = tally(trials)
+        running = [t for t in trials if t.state == TrialState.RUNNING]
+        bar.refresh(done)
+        if done >= budget.n_trials:
+            return _Decision(stop_reason="n_trials")
+        if deadline is not None and time.monotonic() >= deadline:
+            return _Decision(stop_reason="timeout")
+        if budget.max_failed_trials is not None and failed >= budget.max_failed_trials:
+            logger.error("stopping: %d trials failed (budget.max_failed_trials)", failed)
+            return _Decision(stop_reason="max_failed_trials")
+        if done + len(running) >= budget.n_trials:
+            # The rest of the budget is running elsewhere. Wait for segrun's trials (one may be
+            # abandoned and need a re-run); a trial some other program left RUNNING is not ours
+            # to wait for.
+            ours = sum(1 for t in running if WORKER_ATTR in t.user_attrs)
+            return _Decision(waiting_for=ours) if ours else _Decision(stop_reason="n_trials")
+        with warnings.catch_warnings():
+            # Optuna expects heartbeats with Study.optimize; this loop beats them itself.
+            warnings.filterwarnings("ignore", message="Heartbeat of storage")
+            trial = study.ask()
+        if heartbeat is not None:
+            study._storage.record_heartbeat(trial._trial_id)
+        trial.set_user_attr(WORKER_ATTR, process_identity())
+        return _Decision(trial=trial)
 
 
 def run_study(
@@ -202,46 +278,67 @@ def run_study(
     *,
     allow_spec_change: bool = False,
     progress: bool = True,
-    on_trial_end=None,
+    on_trial_end: Callable[[optuna.Study, TrialOutcome], None] | None = None,
+    heartbeat: Heartbeat | None = DEFAULT_HEARTBEAT,
+    parallel: bool = False,
 ) -> StudyRun:
     """Run trials until the study's total, the timeout or the failure budget is reached.
 
-    ``on_trial_end(study, outcome)`` is called after every trial (the CLI rewrites the exports).
+    Args:
+        spec: The study.
+        allow_spec_change: Resume a study created from a different spec.
+        progress: Show a progress bar (else one log line per trial).
+        on_trial_end: Called as ``on_trial_end(study, outcome)`` after every trial (the CLI
+            rewrites the exports).
+        heartbeat: Heartbeat of this worker's trials; None turns it off.
+        parallel: Other workers run the same study. Each worker's sampler is then reseeded
+            (as Optuna does for ``n_jobs > 1``) so workers do not propose the same parameters;
+            the study is no longer reproducible from its seed.
+
+    SIGINT/SIGTERM end the running trial as FAIL "interrupted" (re-run by the next run) and
+    return with ``exit_code`` 130/143.
+
+    Example:
+        >>> run = run_study(load_spec("specs/quickstart.yaml"))  # doctest: +SKIP
+        >>> run.stop_reason, run.exit_code  # doctest: +SKIP
+        ('n_trials', 0)
     """
     started = time.perf_counter()
-    study = open_study(spec, allow_spec_change=allow_spec_change)
-    stale = recover_stale_trials(study)
-    if stale:
-        logger.warning("trials %s belonged to workers that died; they will be re-run", stale)
-    retried = enqueue_retries(study)
-    if retried:
-        logger.info("re-running interrupted trials %s", retried)
+    deadline = time.monotonic() + spec.budget.timeout if spec.budget.timeout is not None else None
+    study = open_study(spec, allow_spec_change=allow_spec_change, heartbeat=heartbeat)
+    if parallel:
+        study.sampler.reseed_rng()
     outcomes: list[TrialOutcome] = []
-    budget = spec.budget
     bar = _ProgressBar(spec, study, enabled=progress)
     stop_reason, exit_code = "n_trials", 0
+    signals = _StopSignals()
     try:
-        with _signals_raise_interrupted():
+        with signals.installed():
             while True:
-                done = count_done(study)
-                bar.refresh(done)
-                if done + _running_elsewhere(study) >= budget.n_trials:
-                    stop_reason = "n_trials"
+                signals.checkpoint()
+                step = _next_step(spec, study, heartbeat=heartbeat, deadline=deadline, bar=bar)
+                if step.stop_reason is not None:
+                    stop_reason = step.stop_reason
                     break
-                if budget.timeout is not None and time.perf_counter() - started >= budget.timeout:
-                    stop_reason = "timeout"
-                    break
-                failed = sum(
-                    1 for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))
-                    if not t.user_attrs.get(RETRY_ATTR)
-                )
-                if budget.max_failed_trials is not None and failed >= budget.max_failed_trials:
-                    stop_reason = "max_failed_trials"
-                    logger.error("stopping: %d trials failed (budget.max_failed_trials)", failed)
-                    break
-                trial = study.ask()
-                bar.start_trial(trial)
-                outcome = run_trial(spec, study, trial, on_epoch=bar.epoch)
+                if step.trial is None:
+                    bar.waiting(step.waiting_for)
+                    time.sleep(WAIT_SECONDS)
+                    continue
+                bar.start_trial(step.trial)
+
+                def on_epoch(trial: optuna.Trial, metrics) -> None:
+                    bar.epoch(trial, metrics)
+                    signals.checkpoint()
+
+                try:
+                    with _heartbeat(study, step.trial, heartbeat):
+                        outcome = run_trial(spec, study, step.trial, on_epoch=on_epoch)
+                except optuna.exceptions.UpdateFinishedTrialError:
+                    # Another worker failed this trial while it ran (its heartbeat was late
+                    # beyond the grace period); the re-run it enqueued replaces this one.
+                    logger.warning("trial %d was failed by another worker as silent; its re-run replaces it",
+                                   step.trial.number)
+                    continue
                 outcomes.append(outcome)
                 bar.end_trial(outcome)
                 if on_trial_end is not None:
@@ -270,10 +367,7 @@ class _ProgressBar:
         self._update_best()
 
     def _update_best(self) -> None:
-        maximize = self.spec.primary.direction == "maximize"
-        values = [t.values[0] for t in self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))]
-        if values:
-            self.best = max(values) if maximize else min(values)
+        self.best = best_value(self.spec, self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
 
     def refresh(self, done: int) -> None:
         if self.bar is not None:
@@ -284,6 +378,9 @@ class _ProgressBar:
         if self.bar is not None:
             best = f"{self.best:.4f}" if self.best is not None else "-"
             self.bar.set_postfix(best=best, **extra)
+
+    def waiting(self, running: int) -> None:
+        self._postfix(waiting_for=f"{running} running elsewhere")
 
     def start_trial(self, trial: optuna.Trial) -> None:
         self._postfix(trial=trial.number, epoch=0)
@@ -308,3 +405,11 @@ class _ProgressBar:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+def best_value(spec: StudySpec, complete: list[FrozenTrial]) -> float | None:
+    """The best primary value among ``complete`` trials, or None."""
+    values = [t.values[0] for t in complete]
+    if not values:
+        return None
+    return max(values) if spec.primary.direction == "maximize" else min(values)
