@@ -25,7 +25,8 @@ from optuna.trial import FrozenTrial, TrialState
 
 from runner._provenance import mask_storage_url
 from runner._spec import StudySpec, trial_config_document
-from runner._trial import EPOCHS_ATTR, FAILURE_ATTR, FEATURE_DIM_ATTR, METRICS_ATTR, RETRY_ATTR, VALUES_ATTR
+from runner._recovery import rerun_status
+from runner._trial import EPOCHS_ATTR, FAILURE_ATTR, FEATURE_DIM_ATTR, METRICS_ATTR, VALUES_ATTR
 from segmodel.atomic import write_json_atomic, write_text_atomic
 from segmodel.yamlconfig import dump_yaml
 
@@ -72,7 +73,9 @@ def choose_best(spec: StudySpec, study: optuna.Study) -> FrozenTrial | None:
     return min(front, key=lambda t: (*(-s * v for s, v in zip(signs, t.values, strict=True)), t.number))
 
 
-def _trial_record(spec: StudySpec, trial: FrozenTrial) -> dict[str, Any]:
+def _trial_record(
+    spec: StudySpec, trial: FrozenTrial, rerun_by: dict[int, int], pending: set[int]
+) -> dict[str, Any]:
     metrics = trial.user_attrs.get(METRICS_ATTR, {})
     duration = trial.duration.total_seconds() if trial.duration else None
     values = None
@@ -92,7 +95,8 @@ def _trial_record(spec: StudySpec, trial: FrozenTrial) -> dict[str, Any]:
         "intermediate_values": {str(k): v for k, v in sorted(trial.intermediate_values.items())},
         "duration_seconds": duration,
         "failure_reason": trial.user_attrs.get(FAILURE_ATTR),
-        "will_be_retried": bool(trial.user_attrs.get(RETRY_ATTR)),
+        "rerun_by_trial": rerun_by.get(trial.number),
+        "will_be_retried": trial.number in pending,
         "enqueued": bool(trial.user_attrs.get("segrun.enqueued")),
         "feasible": _feasible(trial),
     }
@@ -109,6 +113,7 @@ def write_exports(spec: StudySpec, study: optuna.Study) -> dict[str, Any]:
     trials = study.get_trials(deepcopy=False)
     best = choose_best(spec, study)
     front = pareto_trials(spec, study) if len(spec.objectives) > 1 else []
+    rerun_by, pending = rerun_status(trials)
     dims = [t.user_attrs[FEATURE_DIM_ATTR] for t in trials if FEATURE_DIM_ATTR in t.user_attrs]
     results = {
         "study_name": spec.name,
@@ -130,7 +135,7 @@ def write_exports(spec: StudySpec, study: optuna.Study) -> dict[str, Any]:
         "feature_dim": dims[-1] if dims else None,
         "wall_seconds": _wall_seconds(trials),
         "exported_at": datetime.now().isoformat(timespec="seconds"),
-        "trials": [_trial_record(spec, t) for t in trials],
+        "trials": [_trial_record(spec, t, rerun_by, pending) for t in trials],
     }
     write_json_atomic(out / "hyperopt_results.json", _finite(results))
     if best is not None:

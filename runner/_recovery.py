@@ -122,6 +122,17 @@ def tally(trials: list[FrozenTrial]) -> tuple[int, int]:
     return done, failed
 
 
+def rerun_status(trials: list[FrozenTrial]) -> tuple[dict[int, int], set[int]]:
+    """``(rerun_by, pending)``: which trial re-ran each failed one, and which still will be."""
+    by_number = {t.number: t for t in trials}
+    rerun_by = {t.user_attrs[RETRY_OF_ATTR]: t.number for t in trials if RETRY_OF_ATTR in t.user_attrs}
+    pending = {
+        t.number for t in trials
+        if t.state == TrialState.FAIL and _rerun_pending(t, by_number, set(rerun_by))
+    }
+    return rerun_by, pending
+
+
 def enqueue_retries(study: optuna.Study) -> list[int]:
     """Enqueue the parameters of each failed-for-retry trial once; return their numbers."""
     trials = study.get_trials(deepcopy=False)

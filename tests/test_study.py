@@ -172,6 +172,8 @@ def test_interrupted_study_resumes_toward_its_total_and_reruns_the_interrupted_t
     assert len(trials) == 6  # 5 counted + the interrupted one
     retry = trials[3]
     assert retry.user_attrs["segrun.retry_of"] == 2 and retry.params == interrupted.params
+    record = write_exports(spec, second.study)["trials"][2]
+    assert record["rerun_by_trial"] == 3 and record["will_be_retried"] is False
     # Running again does nothing: the total is a target, not "N more".
     third = run_study(load_spec(spec.path), progress=False)
     assert len(third.study.trials) == 6 and third.outcomes == []
