@@ -170,14 +170,19 @@ class _StopSignals:
             self._raised = True
             raise Interrupted(self.exit_code)
 
-    @contextlib.contextmanager
-    def installed(self) -> Iterator[None]:
-        previous = {s: signal.signal(s, self._handle) for s in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            yield
-        finally:
-            for sig, old in previous.items():
-                signal.signal(sig, old)
+    def installed(self) -> contextlib.AbstractContextManager[None]:
+        return handling_signals(self._handle)
+
+
+@contextlib.contextmanager
+def handling_signals(handler) -> Iterator[None]:
+    """SIGINT and SIGTERM go to ``handler`` inside the block; the old handlers come back after."""
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 _BOOKKEEPING_PACKAGES = frozenset({"optuna", "sqlalchemy", "psycopg2", "alembic", "runner", "tqdm", "logging"})

@@ -40,7 +40,7 @@ from optuna.trial import FrozenTrial, TrialState
 from runner._recovery import tally
 from runner._spec import StudySpec
 from runner._storage import DEFAULT_HEARTBEAT, Heartbeat
-from runner._study import best_value, open_study
+from runner._study import best_value, handling_signals, open_study
 from runner._trial import FAILURE_ATTR, WORKER_ATTR
 from segmodel.errors import InputError
 from segmodel.yamlconfig import set_dotted
@@ -226,14 +226,8 @@ class _ForwardSignals:
         logger.warning("stopping: each worker ends its running trial (re-run by the next `segrun`)")
         self.children.signal_all(signum)
 
-    @contextlib.contextmanager
-    def installed(self) -> Iterator[None]:
-        previous = {s: signal.signal(s, self._handle) for s in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            yield
-        finally:
-            for sig, old in previous.items():
-                signal.signal(sig, old)
+    def installed(self) -> contextlib.AbstractContextManager[None]:
+        return handling_signals(self._handle)
 
 
 class _Display:
