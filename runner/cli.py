@@ -261,6 +261,8 @@ def _configure_logging(args: argparse.Namespace) -> None:
                         else "%(message)s", stream=sys.stderr)
     # Optuna logs one INFO line per trial; the progress bar says the same more compactly.
     logging.getLogger("optuna").setLevel(logging.WARNING if not args.verbose else logging.INFO)
+    # matplotlib logs an INFO line per categorical axis of every report plot.
+    logging.getLogger("matplotlib").setLevel(logging.WARNING)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
