@@ -176,3 +176,13 @@ def test_retrain_reports_mean_and_std_over_seeds(tmp_path, capsys):
     assert report["val"]["boundary_f1"]["mean"] == pytest.approx(sum(values) / 2)
     code, _, err = run(capsys, "retrain", tmp_path / "out", "--seeds", "a,b")
     assert code == 2 and "--seeds" in err
+
+
+def test_data_features_computes_then_hits_the_cache(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SEGRUN_CACHE_DIR", str(tmp_path / "cache"))
+    songs = tmp_path / "songs.jsonl"
+    run(capsys, "data", "synth", "--songs", 8, "--seed", 4, "-o", songs)
+    code, first, _ = run(capsys, "data", "features", songs)
+    assert code == 0 and "songs.jsonl: 8 songs" in first and "(computed)" in first and "dim " in first
+    code, second, _ = run(capsys, "data", "features", songs)
+    assert code == 0 and "(cached)" in second
