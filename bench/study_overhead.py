@@ -24,12 +24,13 @@ import optuna
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=500)
-    parser.add_argument("--storage", help="storage URL (default: a fresh SQLite file)")
+    parser.add_argument("--storage", help="storage URL, or 'memory' for the sampler alone (default: a fresh SQLite file)")
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     storage = args.storage or f"sqlite:///{Path(tempfile.mkdtemp()) / 'overhead.db'}"
+    backend = None if storage == "memory" else storage
     sampler = optuna.samplers.TPESampler(multivariate=True, constant_liar=False, seed=0, n_startup_trials=10)
-    study = optuna.create_study(storage=storage, sampler=sampler, direction="maximize",
+    study = optuna.create_study(storage=backend, sampler=sampler, direction="maximize",
                                 study_name=f"overhead-{time.time_ns()}")
     per_trial = []
     for _ in range(args.trials):
