@@ -19,6 +19,7 @@ from runner._spec import StudySpec, _default_storage, load_spec, trial_config_do
 from runner._storage import Heartbeat, open_storage
 from runner._study import count_done, run_study
 from runner._workers import available_cpus, parse_gpus, plan_workers, run_workers, with_runtime
+from runner.cli import positive_int
 from segmodel.errors import InputError
 from segmodel.yamlconfig import dump_yaml
 
@@ -44,7 +45,7 @@ def add_study_commands(commands) -> None:
         "worker", help="join a study as one more worker (any host; storage from --storage, the spec "
         f"or ${STORAGE_ENV}); stops when the study's total is reached")
     _add_run_options(worker)
-    worker.add_argument("--threads", type=_positive_int, help="torch threads of this worker's trials")
+    worker.add_argument("--threads", type=positive_int, help="torch threads of this worker's trials")
     worker.add_argument("--device", help="device of this worker's trials (cpu, cuda, cuda:1, ...)")
     worker.add_argument("--no-export", action="store_true",
                         help="leave the study's result files to another process (trial logs are still written)")
@@ -91,16 +92,9 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fork", metavar="NEW_NAME",
                         help="start a new study under NEW_NAME from this spec (results/NEW_NAME)")
     parser.add_argument("--no-progress", action="store_true", help="log lines instead of a progress bar")
-    parser.add_argument("--heartbeat", type=_positive_int, default=Heartbeat.interval, metavar="SECONDS",
+    parser.add_argument("--heartbeat", type=positive_int, default=Heartbeat.interval, metavar="SECONDS",
                         help="heartbeat interval of running trials; a trial silent for 3 intervals is "
                         f"failed and re-run ({Heartbeat.interval})")
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
 
 
 def _load_spec(path: Path, storage: str | None) -> StudySpec:

@@ -29,7 +29,7 @@ def _add_data_commands(commands) -> None:
     data_commands = data.add_subparsers(dest="data_command", required=True, metavar="COMMAND")
 
     synth = data_commands.add_parser("synth", help="write the deterministic synthetic corpus")
-    synth.add_argument("--songs", type=_positive_int, default=600, help="number of songs (600)")
+    synth.add_argument("--songs", type=positive_int, default=600, help="number of songs (600)")
     synth.add_argument("--seed", type=int, default=13, help="generator seed (13)")
     synth.add_argument(
         "--difficulty", type=float, default=1.0, help="0 easy, 1 like real lyrics (default), 2 hard"
@@ -99,7 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1."""
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
