@@ -40,7 +40,8 @@ class PrimaryMedianRule:
     def should_prune(self, curve: Sequence[float], *, others: Sequence[Sequence[float]]) -> bool:
         """Whether a trial with primary values ``curve`` (one per epoch) should stop now."""
         epoch = len(curve)
-        if epoch <= self.n_warmup_steps or (epoch - self.n_warmup_steps) % self.interval_steps:
+        # As Optuna's MedianPruner: epochs before n_warmup_steps never prune.
+        if epoch < self.n_warmup_steps or (epoch - self.n_warmup_steps) % self.interval_steps:
             return False
         reached = [c[:epoch] for c in others if len(c) >= epoch]
         if len(others) < self.n_startup_trials or not reached:

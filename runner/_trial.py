@@ -180,9 +180,9 @@ def _median_rule(spec: StudySpec, maximize: bool) -> PrimaryMedianRule | None:
         return None
     return PrimaryMedianRule(
         maximize=maximize,
-        n_startup_trials=options.get("n_startup_trials", 5),
-        n_warmup_steps=options.get("n_warmup_steps") or spec.budget.epochs_min,
-        interval_steps=options.get("interval_steps", 1),
+        n_startup_trials=options["n_startup_trials"],
+        n_warmup_steps=options["n_warmup_steps"],  # the spec fills in budget.epochs.min
+        interval_steps=options["interval_steps"],
     )
 
 
