@@ -228,8 +228,6 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    import torch
-
     from segmodel.config import train_config_from_mapping
     from segmodel.features import FeatureExtractor
     from segmodel.model import SegmentationTagger
@@ -272,7 +270,6 @@ def _cmd_plan(args: argparse.Namespace) -> int:
               f"{budget.n_trials} trials x {budget.epochs_max} epochs; pruning and early stopping cut this.")
     else:
         print("\nCost estimate: depends on the size of the data files (time per batch above).")
-    del torch
     return 0
 
 
