@@ -188,7 +188,7 @@ def train(
             "epoch %d: train loss %.4f, val loss %.4f, val boundary F1 %.4f, macro F1 %.4f (%.1fs)",
             epoch, metrics.train_loss, val.loss, scores["boundary_f1"], scores["macro_f1"], metrics.seconds,
         )
-        _show(bar, metrics, top_states)
+        _show(bar, metrics, best=max(v for v, _, _ in top_states) * (1 if higher_is_better else -1))
         if output is not None:
             output.write_history(history)
             if is_best:
@@ -279,10 +279,7 @@ def _progress_bar(epochs: range, *, enabled: bool):
     return tqdm(epochs, desc="training", unit="epoch", dynamic_ncols=True)
 
 
-def _show(bar, metrics: EpochMetrics, top_states: list) -> None:
+def _show(bar, metrics: EpochMetrics, *, best: float) -> None:
     if hasattr(bar, "set_postfix"):
-        bar.set_postfix(
-            loss=f"{metrics.train_loss:.3f}",
-            val_f1=f"{metrics.val['boundary_f1']:.3f}",
-            best=f"{max(h[0] for h in top_states):.3f}",
-        )
+        bar.set_postfix(loss=f"{metrics.train_loss:.3f}", val_f1=f"{metrics.val['boundary_f1']:.3f}",
+                        best=f"{best:.3f}")
