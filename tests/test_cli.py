@@ -103,7 +103,7 @@ def test_train_with_a_bad_data_file_names_file_and_line(tmp_path, capsys):
     songs = tmp_path / "songs.jsonl"
     songs.write_text('{"id": "a", "lines": ["x", "y"], "labels": [0, 1]}\n{"id": "b", "lines": ["x"]}\n')
     config = tmp_path / "c.yaml"
-    config.write_text(TINY + f"  \n")
+    config.write_text(TINY)
     code, _, err = run(capsys, "train", config, "--set", f"data.train={songs}", "--set", f"data.val={songs}")
     assert code == 2 and f"{songs}:2" in err and "labels" in err
 
