@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -238,9 +239,12 @@ def test_trial_timeout_and_out_of_memory_fail_that_trial_and_the_worker_goes_on(
     assert run.stop_reason == "n_trials"
     reasons = [t.user_attrs.get("segrun.failure") for t in run.study.trials]
     assert [t.state for t in run.study.trials] == [TrialState.FAIL, TrialState.FAIL, TrialState.COMPLETE]
-    assert reasons[0] == "TrialTimeout: trial timeout of 0.15s reached after epoch 2"
+    # Which epoch crosses 0.15 s depends on machine load (each fake epoch sleeps 0.1 s): the
+    # reason must name it, the epochs it ran must be kept, and it must stop well before 5.
+    timed_out = re.fullmatch(r"TrialTimeout: trial timeout of 0\.15s reached after epoch (\d)", reasons[0])
+    assert timed_out is not None and int(timed_out.group(1)) in (1, 2)
     assert reasons[1] == "out of memory: CUDA out of memory. Tried to allocate 2.00 GiB"
-    assert run.study.trials[0].user_attrs["segrun.epochs"] == 2  # the epochs it ran are kept
+    assert run.study.trials[0].user_attrs["segrun.epochs"] == int(timed_out.group(1))
 
 
 def test_a_sequential_seeded_study_on_cpu_is_reproducible(tmp_path):
