@@ -26,7 +26,7 @@ from optuna.trial import FrozenTrial, TrialState
 from runner._provenance import mask_storage_url
 from runner._spec import StudySpec, trial_config_document
 from runner._recovery import rerun_status
-from runner._trial import EPOCHS_ATTR, FAILURE_ATTR, FEATURE_DIM_ATTR, METRICS_ATTR, VALUES_ATTR
+from runner._trial import EPOCHS_ATTR, FAILURE_ATTR, FEATURE_DIM_ATTR, METRICS_ATTR, SEEDS_ATTR, VALUES_ATTR
 from segmodel.atomic import write_json_atomic, write_text_atomic
 from segmodel.yamlconfig import dump_yaml
 
@@ -92,6 +92,7 @@ def _trial_record(
         "val_loss": metrics.get("val.loss"),
         "metrics": metrics,
         "epochs_run": trial.user_attrs.get(EPOCHS_ATTR),
+        "seeds": trial.user_attrs.get(SEEDS_ATTR),
         "intermediate_values": {str(k): v for k, v in sorted(trial.intermediate_values.items())},
         "duration_seconds": duration,
         "failure_reason": trial.user_attrs.get(FAILURE_ATTR),
@@ -195,7 +196,7 @@ def _summary(spec: StudySpec, study: optuna.Study, results: dict, best: FrozenTr
     if results["wall_seconds"] is not None:
         lines.append(f"Wall time: {results['wall_seconds'] / 60:.1f} min")
     epochs = [t.get("epochs_run") or 0 for t in results["trials"]]
-    full = spec.budget.epochs_max * len(epochs)
+    full = spec.budget.epochs_per_trial * len(epochs)
     if full:
         lines.append(f"Epochs trained: {sum(epochs)} of {full} without pruning ({1 - sum(epochs) / full:.0%} saved)")
     lines.append("")
@@ -210,6 +211,10 @@ def _summary(spec: StudySpec, study: optuna.Study, results: dict, best: FrozenTr
              if k in metrics]
     if extra:
         lines.append("            " + ", ".join(extra))
+    seeds = best.user_attrs.get(SEEDS_ATTR)
+    if seeds:
+        per_seed = ", ".join(f"seed {r['seed']} {r['values'][0]:.4f}" for r in seeds)
+        lines.append(f"            mean of {len(seeds)} seeds: {per_seed}")
     baselines = [t for t in results["trials"] if t["enqueued"] and t["state"] == "COMPLETE"]
     if baselines:
         base_value = baselines[0]["values"][primary.metric]

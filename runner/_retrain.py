@@ -1,8 +1,9 @@
 """The final step of a study: retrain the chosen config on several seeds, report mean ± std.
 
-A study picks its best trial on one seed's validation score, and validation scores swing by a
-few points between seeds. Retraining the chosen config on fresh seeds tells how good it really
-is; a trial that was only lucky shows up here as a lower mean.
+A study picks its best trial on one seed's validation score (or a few seeds', with
+``budget.seeds_per_trial``), and validation scores swing by a few points between seeds.
+Retraining the chosen config on seeds the study never used tells how good it really is; a trial
+that was only lucky shows up here as a lower mean.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import Any
 
 from runner._exports import choose_best
 from runner._spec import StudySpec, trial_config_document
-from runner._trial import VALUES_ATTR
+from runner._train_schema import config_value
+from runner._trial import SEEDS_ATTR, VALUES_ATTR
 from segmodel.atomic import write_json_atomic
 from segmodel.config import train_config_from_mapping
 from segmodel.errors import InputError
@@ -50,9 +52,18 @@ def summarize_seeds(runs: Sequence[dict[str, float]]) -> dict[str, dict[str, flo
 
 
 def retrain_best(
-    spec: StudySpec, study, *, seeds: Sequence[int], overrides: Sequence[str] = (), trial_number: int | None = None
+    spec: StudySpec,
+    study,
+    *,
+    seeds: Sequence[int] | None = None,
+    overrides: Sequence[str] = (),
+    trial_number: int | None = None,
 ) -> dict[str, Any]:
-    """Train the chosen (or given) trial's config once per seed; write ``retrain.json``."""
+    """Train the chosen (or given) trial's config once per seed; write ``retrain.json``.
+
+    ``seeds=None`` takes three seeds the trial never trained on (the ones after its own), so the
+    lucky run that made the trial win is not counted again.
+    """
     if trial_number is None:
         chosen = choose_best(spec, study)
         if chosen is None:
@@ -62,7 +73,10 @@ def retrain_best(
         if chosen is None:
             raise InputError(f"study {spec.name!r} has no trial {trial_number}", path="--trial")
     document = trial_config_document(spec, chosen.user_attrs.get(VALUES_ATTR) or chosen.params)
+    study_seeds = _study_seeds(chosen, document)
     applied = apply_overrides(document, overrides)
+    if seeds is None:
+        seeds = [max(study_seeds) + offset for offset in (1, 2, 3)]
     runs = []
     for seed in seeds:
         apply_overrides(document, [f"system.seed={seed}"])
@@ -81,6 +95,7 @@ def retrain_best(
         "trial": chosen.number,
         "study_value": chosen.values[0],
         "seeds": list(seeds),
+        "study_seeds": study_seeds,
         "overrides": list(applied.values()),
         "val": summarize_seeds([r["val"] for r in runs]),
         "test": summarize_seeds([r["test"] for r in runs]) if all("test" in r for r in runs) else None,
@@ -90,12 +105,21 @@ def retrain_best(
     return report
 
 
+def _study_seeds(trial, document) -> list[int]:
+    """The seeds the study trained ``trial`` on."""
+    records = trial.user_attrs.get(SEEDS_ATTR)
+    if records:
+        return [record["seed"] for record in records]
+    return [int(config_value(document, "system.seed"))]
+
+
 def add_retrain_command(commands) -> None:
     retrain = commands.add_parser(
         "retrain", help="retrain the study's chosen config on several seeds; report mean ± std"
     )
     retrain.add_argument("target", type=Path, metavar="RESULTS_OR_SPEC")
-    retrain.add_argument("--seeds", default="0,1,2", help="comma-separated seeds (0,1,2)")
+    retrain.add_argument("--seeds", help="comma-separated seeds (default: three seeds the study did not "
+                                          "train the trial on, e.g. 1,2,3 after seed 0)")
     retrain.add_argument("--trial", type=int, metavar="N", help="retrain trial N instead of the chosen one")
     retrain.add_argument("--storage", help="storage URL (default: the spec's, or $SEGRUN_STORAGE)")
     retrain.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
@@ -118,7 +142,8 @@ def _cmd_retrain(args: argparse.Namespace) -> int:
     from runner._commands import _load_existing, resolve_spec
 
     spec = resolve_spec(args.target, args.storage)
-    report = retrain_best(spec, _load_existing(spec), seeds=_parse_seeds(args.seeds),
+    seeds = _parse_seeds(args.seeds) if args.seeds is not None else None
+    report = retrain_best(spec, _load_existing(spec), seeds=seeds,
                           overrides=args.set, trial_number=args.trial)
     print(f"trial {report['trial']} (study value {report['study_value']:.4f}) retrained on seeds "
           f"{', '.join(map(str, report['seeds']))}:")

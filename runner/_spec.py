@@ -141,6 +141,12 @@ class Budget:
     epochs_min: int
     epochs_max: int
     max_failed_trials: int | None
+    seeds_per_trial: int = 1
+
+    @property
+    def epochs_per_trial(self) -> int:
+        """Epochs a trial trains when neither pruning nor early stopping cuts it short."""
+        return self.epochs_max * self.seeds_per_trial
 
 
 @dataclass(frozen=True)
@@ -204,9 +210,9 @@ class StudySpec:
     def normalized(self) -> dict[str, Any]:
         """Everything that defines what the study's trials compute, as plain JSON-able data.
 
-        Included: search space, derived values, objectives, constraints, epoch budget and the
-        base config (defaults filled in, data overrides applied, data paths relative to the spec
-        folder, training.max_epochs = the epoch budget). Left out, so changing them never blocks
+        Included: search space, derived values, objectives, constraints, epoch budget, seeds per
+        trial (when above 1) and the base config (defaults filled in, data overrides applied, data
+        paths relative to the spec folder, training.max_epochs = the epoch budget). Left out, so changing them never blocks
         a resume: n_trials, timeouts, failure limit, storage, results folder, seed, sampler,
         pruner, enqueued trials, report options, YAML comments and layout, and the runtime-only
         keys system.device, system.threads, system.cache_dir and output.
@@ -222,7 +228,7 @@ class StudySpec:
                 base[section].pop(name, None)
             else:
                 base.pop(section, None)
-        return {
+        normalized = {
             "search_space": {p.name: _parameter_record(p) for p in self.search_space},
             "derived": {d.name: {"from": d.source, "scale": float(d.scale)} for d in self.derived},
             "objectives": [{"metric": o.metric, "direction": o.direction} for o in self.objectives],
@@ -232,6 +238,9 @@ class StudySpec:
             "epochs": {"min": self.budget.epochs_min, "max": self.budget.epochs_max},
             "base": base,
         }
+        if self.budget.seeds_per_trial > 1:  # only when set, so older studies keep their fingerprint
+            normalized["seeds_per_trial"] = self.budget.seeds_per_trial
+        return normalized
 
 
 def _name_problem(name: str) -> str | None:
@@ -594,6 +603,7 @@ class _SpecCompiler:
             max_failed_trials=budget.get(
                 "max_failed_trials", _spec_default("budget", "max_failed_trials")
             ),
+            seeds_per_trial=budget.get("seeds_per_trial", _spec_default("budget", "seeds_per_trial")),
         )
 
     # -- training-config keys ---------------------------------------------------------------------

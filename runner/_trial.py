@@ -1,5 +1,10 @@
 """One trial: sample → merged, validated config → train with a pruning callback → outcome.
 
+With ``budget.seeds_per_trial`` above 1 the config is trained once per seed (``system.seed``,
+``+1``, …) and scored by the mean over seeds, so a config that was only lucky once does not win.
+The pruner watches the first seed only: a weak config is stopped before the extra seeds are paid
+for, and every trial's reported curve means the same thing.
+
 A trial ends in exactly one of three states, each recorded with its reason: COMPLETE (values of
 every objective), PRUNED (the pruner stopped it; epochs run kept), FAIL (a reason, never a fake
 score). Failures that say nothing about the parameters — an interrupted run, a dead worker — are
@@ -9,7 +14,9 @@ marked ``segrun.retry`` so the next run re-runs them.
 from __future__ import annotations
 
 import logging
+import copy
 import math
+import statistics
 import time
 import traceback
 from collections.abc import Callable
@@ -25,15 +32,16 @@ from runner._pruning import CURVE_ATTR, PrimaryMedianRule
 from runner._search_space import suggest
 from runner._spec import StudySpec, trial_config_document
 from segmodel.atomic import write_text_atomic
-from segmodel.config import train_config_from_mapping
+from segmodel.config import TrainConfig, train_config_from_mapping
 from segmodel.errors import InputError, TrainingError
-from segmodel.trainer import EpochMetrics, train
+from segmodel.trainer import EpochMetrics, TrainResult, train
 from segmodel.yamlconfig import dump_yaml, to_plain
 
 __all__ = [
     "FAILURE_ATTR",
     "METRICS_ATTR",
     "RETRY_ATTR",
+    "SEEDS_ATTR",
     "TrialOutcome",
     "Interrupted",
     "run_trial",
@@ -49,6 +57,7 @@ EPOCHS_ATTR = "segrun.epochs"
 RETRY_ATTR = "segrun.retry"
 WORKER_ATTR = "segrun.worker"
 FEATURE_DIM_ATTR = "segrun.feature_dim"
+SEEDS_ATTR = "segrun.seeds"
 
 
 class Interrupted(BaseException):
@@ -105,20 +114,27 @@ def run_trial(
     epochs: list[dict[str, Any]] = []
     trial.set_user_attr(WORKER_ATTR, process_identity())
     config_document = None
+    seed_runs: list[int] = []  # seeds started so far; the last one is training now
     outcome: TrialOutcome
 
     def report(metrics: EpochMetrics) -> None:
         flat = metrics.flat()
-        value = flat[primary.metric]
-        curve.append(value)
-        epochs.append({"epoch": metrics.epoch, **flat, "learning_rate": metrics.learning_rate})
-        trial.set_user_attr(CURVE_ATTR, curve)
+        first_seed = len(seed_runs) == 1
+        record = {"epoch": metrics.epoch, **flat, "learning_rate": metrics.learning_rate}
+        if spec.budget.seeds_per_trial > 1:
+            record["seed"] = seed_runs[-1]
+        epochs.append(record)
+        if first_seed:
+            curve.append(flat[primary.metric])
+            trial.set_user_attr(CURVE_ATTR, curve)
         if on_epoch is not None:
             on_epoch(trial, metrics)
         if spec.budget.trial_timeout and time.perf_counter() - started > spec.budget.trial_timeout:
-            raise TrialTimeout(
-                f"trial timeout of {spec.budget.trial_timeout:g}s reached after epoch {metrics.epoch}"
-            )
+            where = f"epoch {metrics.epoch}" + (f" of seed {seed_runs[-1]}" if len(seed_runs) > 1 else "")
+            raise TrialTimeout(f"trial timeout of {spec.budget.trial_timeout:g}s reached after {where}")
+        if not first_seed:
+            return
+        value = curve[-1]
         if median_rule is not None:
             if metrics.epoch >= spec.budget.epochs_min and median_rule.should_prune_trial(study, curve):
                 raise optuna.TrialPruned(f"pruned at epoch {metrics.epoch} (median rule on {primary.metric})")
@@ -135,11 +151,17 @@ def run_trial(
             config_document, path=f"{spec.path} (trial {trial.number} config)",
             base_dir=spec.path.parent,
         )
-        result = train(config, on_epoch=report)
-        flat = result.flat()
+        results: list[TrainResult] = []
+        for seed in trial_seeds(config.system.seed, spec.budget.seeds_per_trial):
+            seed_runs.append(seed)
+            results.append(train(_with_seed(config, seed), on_epoch=report))
+        result = results[0]
+        flat = mean_metrics([r.flat() for r in results])
         trial.set_user_attr(METRICS_ATTR, flat)
-        trial.set_user_attr(EPOCHS_ATTR, result.epochs_run)
+        trial.set_user_attr(EPOCHS_ATTR, sum(r.epochs_run for r in results))
         trial.set_user_attr(FEATURE_DIM_ATTR, result.feature_dim)
+        if len(results) > 1:
+            trial.set_user_attr(SEEDS_ATTR, _seed_records(spec, seed_runs, results))
         for constraint in spec.constraints:
             trial.set_constraint(constraint.metric, constraint.violation(flat[constraint.metric]))
         objective_values = [flat[o.metric] for o in spec.objectives]
@@ -151,27 +173,69 @@ def run_trial(
             trial.number, TrialState.COMPLETE, values=objective_values, data_digest=result.data_digest
         )
     except optuna.TrialPruned as pruned:
-        trial.set_user_attr(EPOCHS_ATTR, len(curve))
+        trial.set_user_attr(EPOCHS_ATTR, len(epochs))
         study.tell(trial, state=TrialState.PRUNED)
         outcome = TrialOutcome(trial.number, TrialState.PRUNED, reason=str(pruned) or "pruned")
     except (Interrupted, KeyboardInterrupt):
-        _fail(study, trial, "interrupted", retry=True, epochs=len(curve))
+        _fail(study, trial, "interrupted", retry=True, epochs=len(epochs))
         _write_log(spec, trial, config_document, TrialOutcome(
             trial.number, TrialState.FAIL, reason="interrupted", epochs=epochs,
             seconds=time.perf_counter() - started))
         raise
     except (InputError, TrainingError, TrialTimeout) as error:
-        outcome = _failed(study, trial, f"{type(error).__name__}: {error}", epochs=len(curve))
+        outcome = _failed(study, trial, f"{type(error).__name__}: {error}", epochs=len(epochs))
     except Exception as error:  # noqa: BLE001 - any crash of one trial must not end the study
         logger.debug("trial %d crashed", trial.number, exc_info=True)
         reason = f"{type(error).__name__}: {error}"
         if _is_out_of_memory(error):
             reason = f"out of memory: {error}"
-        outcome = _failed(study, trial, reason, epochs=len(curve), trace=traceback.format_exc())
+        outcome = _failed(study, trial, reason, epochs=len(epochs), trace=traceback.format_exc())
     outcome.epochs = epochs
     outcome.seconds = time.perf_counter() - started
     _write_log(spec, trial, config_document, outcome)
     return outcome
+
+
+def trial_seeds(first: int, count: int) -> list[int]:
+    """The seeds one trial trains on: ``first``, ``first + 1``, … (``count`` of them).
+
+    Example:
+        >>> trial_seeds(7, 3)
+        [7, 8, 9]
+    """
+    return [first + offset for offset in range(count)]
+
+
+def mean_metrics(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Metric-wise mean over seeds (the keys every run reported).
+
+    Example:
+        >>> mean_metrics([{"val.boundary_f1": 0.6}, {"val.boundary_f1": 0.7}])
+        {'val.boundary_f1': 0.65}
+    """
+    keys = [key for key in runs[0] if all(key in run for run in runs[1:])]
+    return {key: statistics.fmean(run[key] for run in runs) for key in keys}
+
+
+def _with_seed(config: TrainConfig, seed: int) -> TrainConfig:
+    if seed == config.system.seed:
+        return config
+    seeded = copy.deepcopy(config)
+    seeded.system.seed = seed
+    return seeded
+
+
+def _seed_records(spec: StudySpec, seeds: list[int], results: list[TrainResult]) -> list[dict[str, Any]]:
+    records = []
+    for seed, result in zip(seeds, results, strict=True):
+        flat = result.flat()
+        records.append({
+            "seed": seed,
+            "values": [flat[o.metric] for o in spec.objectives],
+            "best_epoch": result.best_epoch,
+            "epochs_run": result.epochs_run,
+        })
+    return records
 
 
 def _median_rule(spec: StudySpec, maximize: bool) -> PrimaryMedianRule | None:

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+import runner._retrain
 from runner.cli import main
+from segmodel.trainer import TrainResult
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -176,6 +178,26 @@ def test_retrain_reports_mean_and_std_over_seeds(tmp_path, capsys):
     assert report["val"]["boundary_f1"]["mean"] == pytest.approx(sum(values) / 2)
     code, _, err = run(capsys, "retrain", tmp_path / "out", "--seeds", "a,b")
     assert code == 2 and "--seeds" in err
+
+
+def test_retrain_defaults_to_seeds_the_study_never_used(tmp_path, capsys, monkeypatch):
+    spec = tiny_spec(tmp_path)
+    spec.write_text(spec.read_text().replace("budget: {n_trials: 2,", "budget: {n_trials: 1, seeds_per_trial: 2,"))
+    assert run(capsys, spec, "--no-progress")[0] == 0
+    seeds = []
+
+    def fake_train(config, **_):
+        seeds.append(config.system.seed)
+        scores = {"boundary_f1": 0.5, "boundary_f1_relaxed_1": 0.6, "macro_f1": 0.7, "chorus_f1": 0.6,
+                  "pk": 0.3, "windowdiff": 0.3}
+        return TrainResult(history=[], best_epoch=1, val_metrics=scores, val_loss=1.0,
+                           stop_reason="max_epochs", feature_dim=5, num_parameters=10, seconds=0.1)
+
+    monkeypatch.setattr(runner._retrain, "train", fake_train)
+    code, out, _ = run(capsys, "retrain", tmp_path / "out")
+    assert code == 0 and seeds == [2, 3, 4]
+    report = json.loads((tmp_path / "out" / "retrain.json").read_text())
+    assert report["study_seeds"] == [0, 1] and report["seeds"] == [2, 3, 4]
 
 
 def test_data_features_computes_then_hits_the_cache(tmp_path, capsys, monkeypatch):

@@ -49,6 +49,15 @@ CASES = {
         """,
         ["4:23: budget.n_trails: unknown key 'n_trails' (did you mean 'n_trials'?)"],
     ),
+    "seeds per trial below one": (
+        """
+        study: {name: demo}
+        base: {}
+        search_space: {model.num_layers: {type: int, low: 1, high: 3}}
+        budget: {n_trials: 5, seeds_per_trial: 0}
+        """,
+        ["4:40: budget.seeds_per_trial: 0 is out of range: must be >= 1"],
+    ),
     "missing study name": (
         """
         study: {seed: 3}

@@ -257,3 +257,69 @@ def test_pareto_choice_and_tie_break(tmp_path):
     assert front == {2, 4}  # 0 is dominated by 4, 1 by 2, 3 by everything
     # Best primary (0.7) among the front; trial 1 ties on F1 but is dominated.
     assert choose_best(spec, study).number == 2
+
+
+def test_seeds_per_trial_scores_the_mean_so_a_lucky_seed_does_not_win(tmp_path, monkeypatch):
+    # Trial 0 is brilliant on its first seed only; trial 1 is steady. Scored on one seed trial 0
+    # would win; scored on the mean of three it must lose.
+    finals = {0.002: {0: 0.9, 1: 0.3, 2: 0.3}, 0.005: {0: 0.6, 1: 0.6, 2: 0.6}}
+    trained = []
+
+    def curve(config):
+        trained.append((config.training.learning_rate, config.system.seed))
+        final = finals[config.training.learning_rate][config.system.seed]
+        return [final / 2, final]
+
+    monkeypatch.setattr(runner._trial, "train", fake_train(curve))
+    spec = load_spec(write_spec(tmp_path, n_trials=2, epochs=(1, 2), extra=(
+        "  seeds_per_trial: 3\n"
+        "enqueue:\n"
+        "  - {training.learning_rate: 0.002, model.switch_penalty: 1.0}\n"
+        "  - {training.learning_rate: 0.005, model.switch_penalty: 1.0}\n")))
+    run = run_study(spec, progress=False)
+    assert trained == [(0.002, 0), (0.002, 1), (0.002, 2), (0.005, 0), (0.005, 1), (0.005, 2)]
+    lucky, steady = run.study.trials
+    assert lucky.values == [pytest.approx(0.5)] and steady.values == [pytest.approx(0.6)]
+    assert choose_best(spec, run.study).number == steady.number
+    assert [r["seed"] for r in lucky.user_attrs["segrun.seeds"]] == [0, 1, 2]
+    assert [r["values"][0] for r in lucky.user_attrs["segrun.seeds"]] == pytest.approx([0.9, 0.3, 0.3])
+    assert lucky.user_attrs["segrun.metrics"]["val.macro_f1"] == pytest.approx(0.5)
+    assert lucky.user_attrs["segrun.epochs"] == 6
+    # The pruner saw the first seed's curve only, one value per epoch.
+    assert lucky.intermediate_values == {1: pytest.approx(0.45), 2: pytest.approx(0.9)}
+    results = write_exports(spec, run.study)
+    assert results["trials"][0]["seeds"] == lucky.user_attrs["segrun.seeds"]
+    log = (spec.results_dir / "hyperopt_logs" / "trial_000.yaml").read_text()
+    assert log.count("seed: 2") == 2  # both epochs of the third seed are logged with their seed
+    summary = (spec.results_dir / "hyperopt_summary.txt").read_text()
+    assert "mean of 3 seeds: seed 0 0.6000, seed 1 0.6000, seed 2 0.6000" in summary
+    assert "Epochs trained: 12 of 12" in summary
+
+
+def test_a_trial_pruned_on_its_first_seed_trains_no_other_seed(tmp_path, monkeypatch):
+    trained = []
+
+    def curve(config):
+        trained.append((len(trained), config.system.seed))
+        top = 0.9 if config.training.learning_rate == 0.005 else 0.1
+        return [top * e / 4 for e in range(1, 5)]
+
+    monkeypatch.setattr(runner._trial, "train", fake_train(curve))
+    spec = load_spec(write_spec(
+        tmp_path, n_trials=3, epochs=(1, 4), pruner="{type: median, n_startup_trials: 1, n_warmup_steps: 1}",
+        extra=("  seeds_per_trial: 2\nenqueue:\n"
+               "  - {training.learning_rate: 0.005, model.switch_penalty: 1.0}\n"
+               "  - {training.learning_rate: 0.001, model.switch_penalty: 1.0}\n")))
+    run = run_study(spec, progress=False)
+    good, poor = run.study.trials[:2]
+    assert good.state == TrialState.COMPLETE and poor.state == TrialState.PRUNED
+    assert [seed for _, seed in trained[:3]] == [0, 1, 0]  # the pruned trial never reached seed 1
+    assert poor.user_attrs["segrun.epochs"] == 1 and "segrun.seeds" not in poor.user_attrs
+
+
+def test_seeds_per_trial_is_part_of_the_fingerprint_only_when_above_one(tmp_path):
+    plain = load_spec(write_spec(tmp_path))
+    one = load_spec(write_spec(tmp_path, extra="  seeds_per_trial: 1\n"))
+    two = load_spec(write_spec(tmp_path, extra="  seeds_per_trial: 2\n"))
+    assert plain.fingerprint == one.fingerprint != two.fingerprint
+    assert two.budget.epochs_per_trial == 2 * plain.budget.epochs_per_trial

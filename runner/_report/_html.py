@@ -255,7 +255,7 @@ def _budget_section(spec: StudySpec, results: dict[str, Any]) -> str:
         ["wall time (first start to last end)", _duration(results["wall_seconds"])],
         ["training time (sum over trials)", _duration(sum(durations) if durations else None)],
         ["epochs trained", str(epochs["trained"])],
-        [f"epochs without pruning or early stopping ({spec.budget.epochs_max} per trial)", str(epochs["planned"])],
+        [f"epochs without pruning or early stopping ({_per_trial(spec)})", str(epochs["planned"])],
         ["epochs saved by pruning", _share(epochs["saved_pruning"], epochs["planned"])],
         ["epochs saved by early stopping", _share(epochs["saved_early_stopping"], epochs["planned"])],
     ]
@@ -312,7 +312,7 @@ def _spec_section(spec: StudySpec, results: dict[str, Any]) -> str:
 def _epoch_budget(spec: StudySpec, results: dict[str, Any]) -> dict[str, int]:
     """Epochs trained, planned (``epochs_max`` per finished trial) and saved, by cause."""
     finished = [t for t in results["trials"] if t["state"] in {"COMPLETE", "PRUNED"}]
-    cap = spec.budget.epochs_max
+    cap = spec.budget.epochs_per_trial
 
     def saved(state: str) -> int:
         return sum(cap - (t["epochs_run"] or 0) for t in finished if t["state"] == state)
@@ -323,6 +323,13 @@ def _epoch_budget(spec: StudySpec, results: dict[str, Any]) -> dict[str, int]:
         "saved_pruning": saved("PRUNED"),
         "saved_early_stopping": saved("COMPLETE"),
     }
+
+
+def _per_trial(spec: StudySpec) -> str:
+    budget = spec.budget
+    if budget.seeds_per_trial == 1:
+        return f"{budget.epochs_max} per trial"
+    return f"{budget.epochs_max} × {budget.seeds_per_trial} seeds per trial"
 
 
 def _best_index(values: list[float | None], direction: str | None) -> int | None:
