@@ -35,6 +35,7 @@ import jsonschema
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.scalarbool import ScalarBoolean
 
 from segmodel.errors import InputError
 
@@ -186,6 +187,20 @@ def load_schema(name: str) -> dict[str, Any]:
         return json.load(handle)
 
 
+
+# An anchored or aliased `true`/`false` loads as ruamel's ScalarBoolean (an int subclass); the
+# schema must still see a boolean there, and not an integer.
+_Validator = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator,
+    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine_many({
+        "boolean": lambda _, value: isinstance(value, bool | ScalarBoolean),
+        "integer": lambda checker, value: not isinstance(value, ScalarBoolean)
+        and jsonschema.Draft202012Validator.TYPE_CHECKER.is_type(value, "integer"),
+        "number": lambda checker, value: not isinstance(value, ScalarBoolean)
+        and jsonschema.Draft202012Validator.TYPE_CHECKER.is_type(value, "number"),
+    }),
+)
+
 def check_schema(
     document: Any,
     schema: Mapping[str, Any],
@@ -204,7 +219,7 @@ def check_schema(
             errors inside them name the override instead of a file position.
         prefix: Keys under which ``document`` sits inside the file (for nested sections).
     """
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = _Validator(schema)
     errors = sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
     if not errors:
         return
@@ -260,11 +275,21 @@ def _locate_error(
 
 
 def to_plain(value: Any) -> Any:
-    """JSON-friendly copy of a round-trip value (for messages)."""
+    """Copy of a round-trip value made of plain ``dict``/``list``/``str``/``int``/``float``/``bool``.
+
+    ruamel's round-trip loader returns ``ScalarFloat``, ``ScalarInt``, ``ScalarBoolean`` and
+    string subclasses that remember their formatting. They must not leak into configs: torch's
+    weights-only checkpoint loader, for one, refuses any class it does not know.
+    """
     if isinstance(value, Mapping):
         return {str(k): to_plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [to_plain(v) for v in value]
+    if isinstance(value, ScalarBoolean):
+        return bool(value)
+    for plain in (bool, int, float, str):
+        if isinstance(value, plain):
+            return plain(value)
     return value
 
 

@@ -79,7 +79,9 @@ def test_predict_baseline_on_plain_text(tmp_path, capsys):
 
 def test_train_evaluate_predict_round_trip(tmp_path, capsys):
     config = tmp_path / "tiny.yaml"
-    config.write_text(TINY)
+    # Floats and strings read from YAML must reach the checkpoint as plain Python values, or
+    # torch's weights-only loader refuses the checkpoint (it did, for every float in a config).
+    config.write_text(TINY + "loss: {label_smoothing: 0.05, boundary_weight: 2.5}\n")
     run_dir = tmp_path / "run"
     code, out, _ = run(capsys, "train", config, "--run-dir", run_dir, "--set", "training.max_epochs=1")
     assert code == 0 and "val boundary F1" in out

@@ -39,6 +39,16 @@ def test_values_from_file_and_relative_data_paths(tmp_path):
     assert config.data.train == str((tmp_path / "songs" / "train.jsonl").resolve())
 
 
+def test_values_read_from_yaml_are_plain_python_types(tmp_path):
+    # ruamel's formatting-preserving scalar classes must not leak into configs (or checkpoints).
+    path = tmp_path / "c.yaml"
+    path.write_text("training: {learning_rate: 0.003, batch_size: 8}\nmodel: {decoding: crf}\n"
+                    "features: {rhyme: {enabled: &on false}, syllables: {enabled: *on}}\n")
+    config = load_train_config(path)
+    assert type(config.training.learning_rate) is float and type(config.training.batch_size) is int
+    assert type(config.model.decoding) is str and config.features.syllables.enabled is False
+
+
 def test_unknown_key_has_position_and_did_you_mean(tmp_path):
     path = write(tmp_path, "model:\n  hiden_dim: 64\n")
     message = error_of(path)
