@@ -22,6 +22,7 @@ def test_defaults_are_the_documented_ones():
         "positional_encoding": False,
         "decoding": "viterbi",
         "switch_penalty": 1.0,
+        "repeat_tying": 0.0,
     }
     assert ATTENTION_TYPES == ("none", "self", "localized", "boundary_aware")
     assert DECODINGS == ("argmax", "viterbi", "crf")

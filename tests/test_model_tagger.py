@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from segmodel.model import BiLSTM, ModelConfig, SegmentationTagger, num_parameters
+from segmodel.model import BiLSTM, ModelConfig, SegmentationTagger, num_parameters, repeat_matrix
 
 INPUT_DIM = 5
 ATTENTION_TYPES = ["none", "self", "localized", "boundary_aware"]
@@ -213,3 +213,21 @@ def test_bad_inputs_are_refused():
         tagger(torch.zeros(2, 4, INPUT_DIM), torch.tensor([1, 2, 3]))
     with pytest.raises(ValueError, match="input_dim must be >= 1"):
         SegmentationTagger(0, ModelConfig())
+
+
+def test_repeat_tying_averages_repeated_lines_and_nothing_else():
+    plain, tied = make_tagger().eval(), make_tagger(repeat_tying=0.25).eval()
+    features, lengths = padded_batch([5, 3], steps=6)
+    pairs = [torch.tensor([[0, 3], [0, 4], [3, 0], [3, 4], [4, 0], [4, 3]]), torch.zeros(0, 2, dtype=torch.long)]
+    with torch.no_grad():
+        base = plain(features, lengths)
+        out = tied(features, lengths, repeat_matrix(pairs, 6))
+        alone = tied(features[:1, :5], lengths[:1], repeat_matrix(pairs[:1], 5))
+    for line, others in ((0, [3, 4]), (3, [0, 4]), (4, [0, 3])):
+        expected = 0.75 * base[0, line] + 0.25 * base[0, others].mean(dim=0)
+        torch.testing.assert_close(out[0, line], expected)
+    torch.testing.assert_close(out[0, 1:3], base[0, 1:3])  # lines that repeat nothing keep theirs
+    torch.testing.assert_close(out[1, :3], base[1, :3])  # a song without repeats is untouched
+    torch.testing.assert_close(alone[0], out[0, :5], atol=1e-5, rtol=0)  # padding changes nothing
+    with pytest.raises(ValueError, match="repeat"):
+        tied(features, lengths)

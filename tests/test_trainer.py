@@ -104,9 +104,9 @@ def test_nan_loss_stops_training_with_a_reason(monkeypatch):
     original = SegmentationTagger.forward
     calls = {"n": 0}
 
-    def poisoned(self, features, lengths):
+    def poisoned(self, features, lengths, repeats=None):
         calls["n"] += 1
-        logits = original(self, features, lengths)
+        logits = original(self, features, lengths, repeats)
         return logits * float("nan") if calls["n"] > 3 and self.training else logits
 
     monkeypatch.setattr(SegmentationTagger, "forward", poisoned)
@@ -126,3 +126,12 @@ def test_other_decodings_train(decoding):
     config.model.decoding = decoding
     result = train(config)
     assert torch.isfinite(torch.tensor(result.val_loss))
+
+
+def test_repeat_tying_trains_and_a_reloaded_model_reproduces_its_scores(tmp_path):
+    config = small_config(max_epochs=2)
+    config.model.repeat_tying = 0.5
+    result = train(config, run_dir=tmp_path / "run")
+    model = TrainedModel.load(tmp_path / "run")
+    assert model.config.model.repeat_tying == 0.5
+    assert model.evaluate(load_splits(config.data).val) == pytest.approx(result.val_metrics)

@@ -24,6 +24,7 @@ from segmodel.features._config import (
     check_feature_config,
 )
 from segmodel.features._extractor import FEATURE_VERSION, FeatureExtractor
+from segmodel.features._repeats import repeated_line_pairs
 
 __all__ = [
     "FEATURE_VERSION",
@@ -38,4 +39,5 @@ __all__ = [
     "check_feature_config",
     "extract_features",
     "feature_cache_key",
+    "repeated_line_pairs",
 ]

@@ -12,6 +12,7 @@ from segmodel.model._config import ATTENTION_TYPES, DECODINGS, NUM_LABELS, Model
 from segmodel.model._crf import LinearChainCRF
 from segmodel.model._decoding import viterbi_decode
 from segmodel.model._positional import sinusoidal_positions
+from segmodel.model._repeats import repeat_matrix, tie_repeated_lines
 from segmodel.model._tagger import SegmentationTagger, num_parameters
 
 __all__ = [
@@ -25,6 +26,8 @@ __all__ = [
     "ModelConfig",
     "SegmentationTagger",
     "num_parameters",
+    "repeat_matrix",
     "sinusoidal_positions",
+    "tie_repeated_lines",
     "viterbi_decode",
 ]

@@ -42,6 +42,9 @@ class ModelConfig:
         decoding: ``argmax`` per line, ``viterbi`` (penalised label changes) or ``crf``
             (learned transitions, trained with an extra sequence loss).
         switch_penalty: ``viterbi``: cost, in log-probability units, of each verse/chorus change.
+        repeat_tying: Weight in [0, 1] pulling the logits of lines that repeat each other word
+            for word towards their mean (:func:`~segmodel.model.tie_repeated_lines`), in
+            training and prediction; 0 switches it off.
 
     Raises:
         InputError: A value is out of range (key ``model.<field>``).
@@ -65,6 +68,7 @@ class ModelConfig:
     positional_encoding: bool = False
     decoding: str = "viterbi"
     switch_penalty: float = 1.0
+    repeat_tying: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("hidden_dim", "num_layers", "attention_heads", "attention_window"):
@@ -86,6 +90,7 @@ class ModelConfig:
             math.isfinite(self.switch_penalty) and self.switch_penalty >= 0,
             "must be a finite number >= 0",
         )
+        _check(self, "repeat_tying", 0.0 <= self.repeat_tying <= 1.0, "must be in [0, 1]")
         if self.attention_dim is not None:
             _check(self, "attention_dim", self.attention_dim >= 1, "must be >= 1")
 

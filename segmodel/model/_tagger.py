@@ -11,6 +11,7 @@ from segmodel.model._bilstm import BiLSTM
 from segmodel.model._config import NUM_LABELS, ModelConfig
 from segmodel.model._crf import LinearChainCRF
 from segmodel.model._decoding import viterbi_decode
+from segmodel.model._repeats import tie_repeated_lines
 
 __all__ = ["SegmentationTagger", "num_parameters"]
 
@@ -67,11 +68,14 @@ class SegmentationTagger(nn.Module):
         self.classifier = nn.Linear(width, NUM_LABELS)
         self.crf = LinearChainCRF(NUM_LABELS) if config.decoding == "crf" else None
 
-    def forward(self, features: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, features: torch.Tensor, lengths: torch.Tensor, repeats: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """Logits ``(B, T, 2)`` for features ``(B, T, input_dim)`` and lengths ``(B,)``.
 
         ``lengths`` may live on any device; every song needs at least one line. Logits at padded
-        positions are meaningless.
+        positions are meaningless. ``repeats`` (``(B, T, T)``, from
+        :func:`~segmodel.model.repeat_matrix`) is required when ``config.repeat_tying > 0``.
         """
         if features.dim() != 3 or features.shape[2] != self.input_dim:
             raise ValueError(
@@ -81,7 +85,12 @@ class SegmentationTagger(nn.Module):
         lines = self.lstm(features, lengths)
         if self.attention is not None:
             lines = self.attention(lines, lengths)
-        return self.classifier(self.dropout(lines))
+        logits = self.classifier(self.dropout(lines))
+        if self.config.repeat_tying > 0:
+            if repeats is None:
+                raise ValueError("repeat_tying is on: pass the songs' repeat matrix (repeats=...)")
+            logits = tie_repeated_lines(logits, repeats, self.config.repeat_tying)
+        return logits
 
     @torch.no_grad()
     def decode(self, logits: torch.Tensor, lengths: torch.Tensor) -> list[list[int]]:

@@ -9,6 +9,8 @@ import numpy as np
 import torch
 from torch.nn.utils.rnn import pad_sequence
 
+from segmodel.model import repeat_matrix
+
 __all__ = ["Batch", "Standardizer", "SongTensors", "iterate_batches"]
 
 
@@ -40,14 +42,24 @@ class Standardizer:
 
 @dataclass
 class SongTensors:
-    """One split, ready for the model: standardised features and labels per song."""
+    """One split, ready for the model: standardised features and labels per song.
+
+    ``repeats`` holds each song's repeated-line index pairs
+    (:func:`~segmodel.features.repeated_line_pairs`) when the model ties repeated lines.
+    """
 
     features: list[torch.Tensor]
     labels: list[torch.Tensor]
+    repeats: list[torch.Tensor] | None = None
 
     @classmethod
     def build(
-        cls, matrices: Sequence[np.ndarray], labels: Sequence[Sequence[int] | None], standardizer: Standardizer
+        cls,
+        matrices: Sequence[np.ndarray],
+        labels: Sequence[Sequence[int] | None],
+        standardizer: Standardizer,
+        *,
+        repeats: Sequence[np.ndarray] | None = None,
     ) -> SongTensors:
         return cls(
             features=[torch.from_numpy(standardizer.transform(m)) for m in matrices],
@@ -55,6 +67,7 @@ class SongTensors:
                 torch.as_tensor(l if l is not None else [0] * len(m), dtype=torch.long)
                 for m, l in zip(matrices, labels, strict=True)
             ],
+            repeats=[torch.from_numpy(p) for p in repeats] if repeats is not None else None,
         )
 
     def __len__(self) -> int:
@@ -67,33 +80,41 @@ class SongTensors:
 
 @dataclass
 class Batch:
-    """Padded batch: ``features`` (B, T, D), ``labels`` (B, T), ``mask`` (B, T), ``lengths`` (B,)."""
+    """Padded batch: ``features`` (B, T, D), ``labels`` (B, T), ``mask`` (B, T), ``lengths`` (B,),
+    and ``repeats`` (B, T, T, see :func:`~segmodel.model.repeat_matrix`) when the songs have them."""
 
     features: torch.Tensor
     labels: torch.Tensor
     mask: torch.Tensor
     lengths: torch.Tensor
     indices: list[int]
+    repeats: torch.Tensor | None = None
 
     def to(self, device: torch.device) -> Batch:
         return Batch(
             features=self.features.to(device, non_blocking=True),
             labels=self.labels.to(device, non_blocking=True),
             mask=self.mask.to(device, non_blocking=True),
-            lengths=self.lengths,  # pack_padded_sequence wants lengths on the CPU
+            lengths=self.lengths,  # the BiLSTM wants lengths on the CPU
             indices=self.indices,
+            repeats=self.repeats.to(device, non_blocking=True) if self.repeats is not None else None,
         )
 
 
 def collate(songs: SongTensors, indices: Sequence[int]) -> Batch:
     lengths = torch.tensor([len(songs.features[i]) for i in indices], dtype=torch.long)
-    mask = torch.arange(int(lengths.max()))[None, :] < lengths[:, None]
+    steps = int(lengths.max())
+    mask = torch.arange(steps)[None, :] < lengths[:, None]
+    repeats = None
+    if songs.repeats is not None:
+        repeats = repeat_matrix([songs.repeats[i] for i in indices], steps)
     return Batch(
         features=pad_sequence([songs.features[i] for i in indices], batch_first=True),
         labels=pad_sequence([songs.labels[i] for i in indices], batch_first=True),
         mask=mask,
         lengths=lengths,
         indices=list(indices),
+        repeats=repeats,
     )
 
 

@@ -37,7 +37,7 @@ def run_split(
     total_loss, total_lines = 0.0, 0
     for batch in iterate_batches(songs, batch_size=batch_size, length_bucketing=True):
         batch = batch.to(device)
-        logits = model(batch.features, batch.lengths)
+        logits = model(batch.features, batch.lengths, batch.repeats)
         if loss_fn is not None:
             loss = loss_fn(logits.float(), batch.labels, batch.mask).total
             loss = loss + model.sequence_loss(logits.float(), batch.labels, batch.mask)

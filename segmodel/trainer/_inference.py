@@ -12,7 +12,7 @@ from segmodel._dataclasses import from_mapping
 from segmodel.config import TrainConfig
 from segmodel.data import Song
 from segmodel.errors import InputError
-from segmodel.features import FeatureExtractor
+from segmodel.features import FeatureExtractor, repeated_line_pairs
 from segmodel.metrics import segmentation_scores
 from segmodel.model import SegmentationTagger
 from segmodel.trainer._batching import SongTensors, Standardizer
@@ -67,7 +67,10 @@ class TrainedModel:
 
     def _run(self, songs: Sequence[Song]):
         matrices = [self.extractor.song_features(song.lines) for song in songs]
-        tensors = SongTensors.build(matrices, [None] * len(songs), self.standardizer)
+        repeats = None
+        if self.config.model.repeat_tying > 0:
+            repeats = [repeated_line_pairs(song.lines) for song in songs]
+        tensors = SongTensors.build(matrices, [None] * len(songs), self.standardizer, repeats=repeats)
         return run_split(self.model, tensors, device=self.device)
 
     def predict(self, songs: Sequence[Song]) -> list[SongPrediction]:

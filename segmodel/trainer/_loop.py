@@ -22,7 +22,7 @@ import torch
 
 from segmodel.config import TrainConfig
 from segmodel.data import songs_digest
-from segmodel.features import extract_features
+from segmodel.features import extract_features, repeated_line_pairs
 from segmodel.loss import NonFiniteLossError, build_loss, class_weights_from_labels
 from segmodel.metrics import expected_calibration_error, segmentation_scores
 from segmodel.model import SegmentationTagger
@@ -91,8 +91,14 @@ def train(
     }
     train_features = featurised["train"]
     standardizer = Standardizer.fit(train_features.matrices)
+    tie_repeats = config.model.repeat_tying > 0
     tensors = {
-        name: SongTensors.build(fs.matrices, [s.labels for s in getattr(splits, name)], standardizer)
+        name: SongTensors.build(
+            fs.matrices,
+            [s.labels for s in getattr(splits, name)],
+            standardizer,
+            repeats=[repeated_line_pairs(s.lines) for s in getattr(splits, name)] if tie_repeats else None,
+        )
         for name, fs in featurised.items()
     }
     train_labels = [s.labels for s in splits.train]
@@ -144,7 +150,7 @@ def train(
             batch = batch.to(device)
             try:
                 with _autocast(device, use_amp):
-                    logits = model(batch.features, batch.lengths)
+                    logits = model(batch.features, batch.lengths, batch.repeats)
                 logits = logits.float()
                 loss = loss_fn(logits, batch.labels, batch.mask).total
                 loss = loss + model.sequence_loss(logits, batch.labels, batch.mask)
