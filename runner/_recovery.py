@@ -41,7 +41,7 @@ from optuna.storages import RetryHeartbeatStaleTrialCallback
 from optuna.trial import FrozenTrial, TrialState
 
 from runner._provenance import process_identity
-from runner._pruning import CURVE_ATTR
+from runner._pruning import primary_curve
 from runner._spec import StudySpec, trial_config_document
 from runner._storage import Heartbeat
 from runner._trial import FAILURE_ATTR, RETRY_ATTR, VALUES_ATTR, WORKER_ATTR, trial_log_path
@@ -276,7 +276,7 @@ def _write_abandoned_log(spec: StudySpec, trial: FrozenTrial, reason: str) -> No
     """The trial log its dead worker could not write, so every trial has one."""
     values = trial.user_attrs.get(VALUES_ATTR)
     config = to_plain(trial_config_document(spec, values)) if values is not None else None
-    curve = trial.user_attrs.get(CURVE_ATTR, [])
+    curve = primary_curve(trial)
     started = trial.datetime_start
     log = {
         "trial": trial.number,

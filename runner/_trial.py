@@ -126,7 +126,8 @@ def run_trial(
         epochs.append(record)
         if first_seed:
             curve.append(flat[primary.metric])
-            trial.set_user_attr(CURVE_ATTR, curve)
+            if multi_objective:  # single-objective trials keep it as their intermediate values
+                trial.set_user_attr(CURVE_ATTR, curve)
         if on_epoch is not None:
             on_epoch(trial, metrics)
         if spec.budget.trial_timeout and time.perf_counter() - started > spec.budget.trial_timeout:

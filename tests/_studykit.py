@@ -21,7 +21,7 @@ import optuna
 import pytest
 from optuna.trial import FrozenTrial, TrialState
 
-from runner._pruning import CURVE_ATTR
+from runner._pruning import primary_curve
 from runner._spec import load_spec
 from runner._storage import open_storage
 
@@ -128,7 +128,7 @@ def running_trial(spec_path: Path, *, storage: str | None = None, epochs: int = 
             except KeyError:  # the worker has not created the study yet
                 return None
         for trial in opened[0].get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-            if len(trial.user_attrs.get(CURVE_ATTR, [])) >= epochs:
+            if len(primary_curve(trial)) >= epochs:
                 return trial
         return None
 

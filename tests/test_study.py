@@ -12,6 +12,7 @@ from optuna.trial import TrialState
 
 import runner._trial
 from runner._exports import choose_best, pareto_trials, write_exports
+from runner._pruning import primary_curve
 from runner._spec import load_spec
 from runner._study import count_done, run_study
 from segmodel.config import load_train_config
@@ -218,6 +219,9 @@ def test_pruning_prunes_and_saves_epochs(tmp_path, monkeypatch):
     assert TrialState.PRUNED in states
     pruned = [t for t in run.study.trials if t.state == TrialState.PRUNED]
     assert all(t.user_attrs["segrun.epochs"] < 4 for t in pruned)
+    # One storage write per epoch: the curve lives in Optuna's intermediate values only.
+    assert all("segrun.curve" not in t.user_attrs for t in run.study.trials)
+    assert primary_curve(run.study.trials[0]) == pytest.approx([0.8 * e / 4 for e in range(1, 5)])
     assert "saved" in (write_exports(spec, run.study) and (spec.results_dir / "hyperopt_summary.txt").read_text())
 
 
@@ -238,6 +242,8 @@ def test_multi_objective_study_has_a_pareto_front_and_prunes_on_the_primary(tmp_
     run = run_study(spec, progress=False)
     states = [t.state for t in run.study.trials]
     assert states.count(TrialState.PRUNED) == 3
+    assert primary_curve(run.study.trials[0]) == pytest.approx([0.8 * e / 3 for e in range(1, 4)])
+    assert not run.study.trials[0].intermediate_values  # Optuna refuses reports in MO studies
     results = write_exports(spec, run.study)
     front_numbers = {p["number"] for p in results["pareto_front"]}
     assert front_numbers == {t.number for t in pareto_trials(spec, run.study)}

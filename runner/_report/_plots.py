@@ -28,7 +28,7 @@ from matplotlib.transforms import blended_transform_factory
 from optuna.trial import FrozenTrial, TrialState
 from optuna.visualization import matplotlib as optuna_plots
 
-from runner._pruning import CURVE_ATTR
+from runner._pruning import primary_curve
 from runner._report._importance import (
     EVALUATOR_NAME,
     TARGET_QUANTILE,
@@ -86,11 +86,8 @@ def is_feasible(trial: FrozenTrial) -> bool:
 
 def last_value(trial: FrozenTrial) -> float | None:
     """The primary metric at the last epoch the trial reported (None before its first epoch)."""
-    curve = [v for v in trial.user_attrs.get(CURVE_ATTR) or () if math.isfinite(v)]
-    if curve:
-        return float(curve[-1])
-    reported = [v for _, v in sorted(trial.intermediate_values.items()) if math.isfinite(v)]
-    return float(reported[-1]) if reported else None
+    curve = [v for v in primary_curve(trial) if math.isfinite(v)]
+    return float(curve[-1]) if curve else None
 
 
 # -- figures drawn here ------------------------------------------------------------------------
@@ -158,13 +155,13 @@ def learning_curves_figure(spec: StudySpec, trials: Sequence[FrozenTrial], *, be
     """The primary metric per epoch of every trial; pruned curves end with a cross.
 
     Optuna's ``plot_intermediate_values`` needs ``Trial.report``, which multi-objective studies
-    refuse (segrun records ``segrun.curve`` for every trial instead), and cannot emphasise the
+    refuse (segrun records ``segrun.curve`` for their trials instead), and cannot emphasise the
     best trial.
 
     Raises:
         NothingToPlot: no trial has finished an epoch.
     """
-    curves = [(t, np.asarray(t.user_attrs.get(CURVE_ATTR) or [], dtype=float)) for t in trials]
+    curves = [(t, np.asarray(primary_curve(t), dtype=float)) for t in trials]
     curves = [(t, c) for t, c in curves if c.size]
     if not curves:
         raise NothingToPlot("no trial has finished an epoch yet")
