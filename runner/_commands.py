@@ -143,13 +143,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
     # Imported here: matplotlib adds over a second to every segrun start; only drawing commands pay.
     from runner._report import render_report
 
-    next_report = 0.0
+    next_export = next_report = 0.0
 
     def export(study, *_outcome) -> None:
-        nonlocal next_report
+        # The storage is the record; the files are views of it, and rewriting them costs time
+        # that grows with the study. Mid-run they are rewritten only while that stays within a
+        # tenth of the run's time (after every trial, once trials take more than a moment); the
+        # run's end always rewrites them, and `segrun report` does at any time.
+        nonlocal next_export, next_report
+        started = time.monotonic()
+        if started < next_export:
+            return
         results = write_exports(spec, study)
+        next_export = time.monotonic() + 9 * (time.monotonic() - started)
         # Plots take seconds: mid-run the report is redrawn at most once a minute and in at most
-        # a tenth of the time; the run's end always redraws it.
+        # a tenth of the time.
         if time.monotonic() >= next_report:
             started = time.monotonic()
             render_report(spec, study, results)

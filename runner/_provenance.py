@@ -43,12 +43,19 @@ def process_identity() -> dict[str, str | int]:
 
 def provenance() -> dict[str, object]:
     """Git commit, package versions, Python and platform of this process."""
+    static = _static_provenance()
+    return {**static, "packages": dict(static["packages"]), **process_identity()}
+
+
+@functools.cache
+def _static_provenance() -> dict[str, object]:
+    # Looked up once per process: package metadata and platform probes cost milliseconds, and
+    # every trial log records them.
     return {
         "git_commit": _git_commit(),
         "packages": {name: _version(name) for name in _PACKAGES},
         "python": platform.python_version(),
         "platform": platform.platform(),
-        **process_identity(),
     }
 
 

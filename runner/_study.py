@@ -395,7 +395,8 @@ class _ProgressBar:
                       value=f"{metrics.flat()[self.spec.primary.metric]:.4f}")
 
     def end_trial(self, outcome: TrialOutcome) -> None:
-        self._update_best()
+        if self.bar is not None:  # only the bar shows it; reading every trial back costs time
+            self._update_best()
         detail = outcome.state.name.lower()
         if outcome.values:
             detail += f" {outcome.values[0]:.4f}"
