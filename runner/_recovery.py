@@ -133,9 +133,13 @@ def rerun_status(trials: list[FrozenTrial]) -> tuple[dict[int, int], set[int]]:
     return rerun_by, pending
 
 
-def enqueue_retries(study: optuna.Study) -> list[int]:
-    """Enqueue the parameters of each failed-for-retry trial once; return their numbers."""
-    trials = study.get_trials(deepcopy=False)
+def enqueue_retries(study: optuna.Study, *, trials: list[FrozenTrial] | None = None) -> list[int]:
+    """Enqueue the parameters of each failed-for-retry trial once; return their numbers.
+
+    ``trials`` is a current snapshot of the study's trials, if the caller has one.
+    """
+    if trials is None:
+        trials = study.get_trials(deepcopy=False)
     by_number = {t.number: t for t in trials}
     rerun = {t.user_attrs[RETRY_OF_ATTR] for t in trials if RETRY_OF_ATTR in t.user_attrs}
     retried = []
@@ -205,16 +209,21 @@ def fail_silent_trials(spec: StudySpec, study: optuna.Study, heartbeat: Heartbea
     return marked
 
 
-def fail_dead_local_trials(spec: StudySpec, study: optuna.Study) -> list[int]:
+def fail_dead_local_trials(
+    spec: StudySpec, study: optuna.Study, *, trials: list[FrozenTrial] | None = None
+) -> list[int]:
     """Fail RUNNING trials of dead workers on this host (marked for retry); return their numbers.
 
     Called between trials: this process itself runs none, so a trial carrying its own PID was
     left by an earlier process that had the same PID (a restarted container). Trials of other
-    hosts are left to their workers and to the heartbeat.
+    hosts are left to their workers and to the heartbeat. ``trials`` is a current snapshot of
+    the study's trials, if the caller has one.
     """
     host = socket.gethostname()
     failed = []
-    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+    if trials is None:
+        trials = study.get_trials(deepcopy=False)
+    for trial in [t for t in trials if t.state == TrialState.RUNNING]:
         worker = trial.user_attrs.get(WORKER_ATTR) or {}
         pid = int(worker.get("pid", -1))
         if worker.get("host") != host or _owner_alive(pid, trial.datetime_start):

@@ -245,13 +245,16 @@ def _next_step(
     """Under the study's lock: recover abandoned trials, count, and start a trial if budget is left."""
     budget = spec.budget
     with budget_lock(study._storage, spec.name):
-        abandoned = fail_dead_local_trials(spec, study) + fail_silent_trials(spec, study, heartbeat)
+        # One read of the trials serves every check unless a check changed them.
+        trials = study.get_trials(deepcopy=False)
+        abandoned = fail_dead_local_trials(spec, study, trials=trials) + fail_silent_trials(spec, study, heartbeat)
         if abandoned:
             logger.warning("trials %s were abandoned by their workers; they will be re-run", abandoned)
-        retried = enqueue_retries(study)
+            trials = study.get_trials(deepcopy=False)
+        retried = enqueue_retries(study, trials=trials)
         if retried:
             logger.info("re-running trials %s", retried)
-        trials = study.get_trials(deepcopy=False)
+            trials = study.get_trials(deepcopy=False)
         done, failed = tally(trials)
         running = [t for t in trials if t.state == TrialState.RUNNING]
         bar.refresh(done)

@@ -27,7 +27,7 @@ from typing import Any
 import optuna
 from optuna.trial import TrialState
 
-from runner._provenance import process_identity, provenance
+from runner._provenance import provenance
 from runner._pruning import CURVE_ATTR, PrimaryMedianRule
 from runner._search_space import suggest
 from runner._spec import StudySpec, trial_config_document
@@ -112,7 +112,6 @@ def run_trial(
     median_rule = _median_rule(spec, maximize) if multi_objective else None
     curve: list[float] = []
     epochs: list[dict[str, Any]] = []
-    trial.set_user_attr(WORKER_ATTR, process_identity())
     config_document = None
     seed_runs: list[int] = []  # seeds started so far; the last one is training now
     outcome: TrialOutcome
