@@ -334,8 +334,8 @@ def run_study(
                     continue
                 bar.start_trial(step.trial)
 
-                def on_epoch(trial: optuna.Trial, metrics) -> None:
-                    bar.epoch(trial, metrics)
+                def on_epoch(trial: optuna.Trial, metrics, seed_number: int) -> None:
+                    bar.epoch(trial, metrics, seed_number)
                     signals.checkpoint()
 
                 try:
@@ -393,8 +393,10 @@ class _ProgressBar:
     def start_trial(self, trial: optuna.Trial) -> None:
         self._postfix(trial=trial.number, epoch=0)
 
-    def epoch(self, trial: optuna.Trial, metrics) -> None:
-        self._postfix(trial=trial.number, epoch=f"{metrics.epoch}/{self.spec.budget.epochs_max}",
+    def epoch(self, trial: optuna.Trial, metrics, seed_number: int = 1) -> None:
+        seeds = self.spec.budget.seeds_per_trial
+        self._postfix(trial=trial.number, **({"seed": f"{seed_number}/{seeds}"} if seeds > 1 else {}),
+                      epoch=f"{metrics.epoch}/{self.spec.budget.epochs_max}",
                       value=f"{metrics.flat()[self.spec.primary.metric]:.4f}")
 
     def end_trial(self, outcome: TrialOutcome) -> None:

@@ -98,11 +98,12 @@ def run_trial(
     study: optuna.Study,
     trial: optuna.Trial,
     *,
-    on_epoch: Callable[[optuna.Trial, EpochMetrics], None] | None = None,
+    on_epoch: Callable[[optuna.Trial, EpochMetrics, int], None] | None = None,
 ) -> TrialOutcome:
     """Run ``trial`` to its end and tell ``study`` the outcome.
 
-    ``on_epoch`` lets the caller show progress. :class:`Interrupted` is re-raised after the
+    ``on_epoch(trial, metrics, seed_number)`` lets the caller show progress (``seed_number``
+    counts the trial's seeds from 1). :class:`Interrupted` is re-raised after the
     trial has been told as FAIL (reason "interrupted", marked for retry) and its log written.
     """
     started = time.perf_counter()
@@ -128,7 +129,7 @@ def run_trial(
             if multi_objective:  # single-objective trials keep it as their intermediate values
                 trial.set_user_attr(CURVE_ATTR, curve)
         if on_epoch is not None:
-            on_epoch(trial, metrics)
+            on_epoch(trial, metrics, len(seed_runs))
         if spec.budget.trial_timeout and time.perf_counter() - started > spec.budget.trial_timeout:
             where = f"epoch {metrics.epoch}" + (f" of seed {seed_runs[-1]}" if len(seed_runs) > 1 else "")
             raise TrialTimeout(f"trial timeout of {spec.budget.trial_timeout:g}s reached after {where}")
