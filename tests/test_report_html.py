@@ -208,3 +208,24 @@ def test_a_study_without_trials_gets_a_page_that_says_so(tmp_path):
     assert "No complete trial yet" in page and "<img" not in page
     assert "Not drawn: the study has no trials yet." in page and "Not drawn: no trial has started yet." in page
     assert "0 / 12" in page and "segrun train" not in page
+
+
+def test_a_multi_seed_study_shows_the_best_trials_value_per_seed(tmp_path):
+    spec_path = write_spec(tmp_path, objectives="[{metric: val.boundary_f1, direction: maximize}]",
+                           extra="")
+    spec_path.write_text(spec_path.read_text().replace("budget: {n_trials: 12,", "budget: {n_trials: 12, seeds_per_trial: 2,"))
+    spec = load_spec(spec_path)
+    spec.results_dir.mkdir()
+    study = optuna.create_study(study_name=spec.name, storage=spec.storage, direction="maximize")
+    for number, (first, second) in enumerate([(0.5, 0.7), (0.66, 0.62)]):
+        study.add_trial(optuna.trial.create_trial(
+            value=(first + second) / 2, distributions=SPACE,
+            params={"training.learning_rate": 2e-3, "model.switch_penalty": 0.1 * number},
+            intermediate_values={1: first / 2, 2: first},
+            user_attrs={"segrun.epochs": 4, "segrun.metrics": {"val.boundary_f1": (first + second) / 2},
+                        "segrun.seeds": [{"seed": 0, "values": [first], "best_epoch": 2, "epochs_run": 2},
+                                         {"seed": 1, "values": [second], "best_epoch": 2, "epochs_run": 2}]}))
+    assert main(["report", str(spec_path)]) == 0
+    page = (spec.results_dir / "report.html").read_text(encoding="utf-8")
+    assert "mean over 2 seeds" in page and "seed 0: 0.6600, seed 1: 0.6200" in page
+    assert "3 × 2 seeds per trial" in page.replace("&times;", "×")

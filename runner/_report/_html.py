@@ -152,8 +152,12 @@ def _best_section(spec: StudySpec, best: dict | None, baselines: list[dict], dat
             label += ' <span class="hint">lower is better</span>'
         rows.append([label, *cells])
     note = ""
+    if best.get("seeds"):
+        per_seed = ", ".join(f"seed {r['seed']}: {_number(r['values'][0])}" for r in best["seeds"])
+        note += (f"<p>Every trial is scored by its mean over {len(best['seeds'])} seeds (metrics below are "
+                 f"means); the best trial's {_e(spec.primary.metric)} per seed: {per_seed}.</p>")
     if len(spec.objectives) > 1:
-        note = (f"<p>With {len(spec.objectives)} objectives the best trial is the Pareto-optimal trial with the "
+        note += (f"<p>With {len(spec.objectives)} objectives the best trial is the Pareto-optimal trial with the "
                 f"best {_e(spec.primary.metric)} (its config is <code>best_config.yaml</code>); the other "
                 "Pareto-optimal trials are listed below.</p>")
     return (f'<section id="best"><h2>Best trial next to the baselines</h2>{note}'
