@@ -230,7 +230,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         f"{args.spec}: valid. Study {spec.name!r}, {len(spec.search_space)} parameters, "
         f"{len(spec.derived)} derived, objectives "
         + ", ".join(f"{o.metric} ({o.direction})" for o in spec.objectives)
-        + f", {spec.budget.n_trials} trials of up to {spec.budget.epochs_max} epochs."
+        + f", {spec.budget.n_trials} trials of up to {spec.budget.epochs_max} epochs"
+        + (f" on each of {spec.budget.seeds_per_trial} seeds." if spec.budget.seeds_per_trial > 1 else ".")
     )
     return 0
 
