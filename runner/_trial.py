@@ -13,8 +13,8 @@ marked ``segrun.retry`` so the next run re-runs them.
 
 from __future__ import annotations
 
-import logging
 import copy
+import logging
 import math
 import statistics
 import time
