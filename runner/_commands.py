@@ -14,6 +14,7 @@ import optuna
 
 from runner._exports import choose_best, write_exports
 from runner._provenance import mask_storage_url
+from runner._retrain import final_retrain, print_retrain
 from runner._search_space import space_table, suggest
 from runner._spec import StudySpec, _default_storage, load_spec, trial_config_document
 from runner._storage import Heartbeat, open_storage
@@ -183,6 +184,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"interrupted: the running trial was recorded as failed and will be re-run by `segrun {args.spec}`")
     elif run.exit_code:
         print(f"workers failed before the study was done: see {spec.results_dir / 'workers'}")
+    elif run.stop_reason == "n_trials":
+        report = final_retrain(spec, run.study)
+        if report is not None:
+            print_retrain(spec, report)
     return run.exit_code
 
 

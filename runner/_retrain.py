@@ -9,6 +9,7 @@ that was only lucky shows up here as a lower mean.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import statistics
 from collections.abc import Sequence
@@ -25,7 +26,7 @@ from segmodel.errors import InputError
 from segmodel.trainer import train
 from segmodel.yamlconfig import apply_overrides
 
-__all__ = ["add_retrain_command", "retrain_best", "summarize_seeds"]
+__all__ = ["add_retrain_command", "final_retrain", "print_retrain", "retrain_best", "summarize_seeds"]
 
 logger = logging.getLogger(__name__)
 
@@ -56,13 +57,14 @@ def retrain_best(
     study,
     *,
     seeds: Sequence[int] | None = None,
+    count: int = 3,
     overrides: Sequence[str] = (),
     trial_number: int | None = None,
 ) -> dict[str, Any]:
     """Train the chosen (or given) trial's config once per seed; write ``retrain.json``.
 
-    ``seeds=None`` takes three seeds the trial never trained on (the ones after its own), so the
-    lucky run that made the trial win is not counted again.
+    ``seeds=None`` takes ``count`` seeds the trial never trained on (the ones after its own), so
+    the lucky run that made the trial win is not counted again.
     """
     if trial_number is None:
         chosen = choose_best(spec, study)
@@ -76,7 +78,7 @@ def retrain_best(
     study_seeds = _study_seeds(chosen, document)
     applied = apply_overrides(document, overrides)
     if seeds is None:
-        seeds = [max(study_seeds) + offset for offset in (1, 2, 3)]
+        seeds = [max(study_seeds) + offset for offset in range(1, count + 1)]
     runs = []
     for seed in seeds:
         apply_overrides(document, [f"system.seed={seed}"])
@@ -97,12 +99,36 @@ def retrain_best(
         "seeds": list(seeds),
         "study_seeds": study_seeds,
         "overrides": list(applied.values()),
+        "requested_overrides": list(overrides),
         "val": summarize_seeds([r["val"] for r in runs]),
         "test": summarize_seeds([r["test"] for r in runs]) if all("test" in r for r in runs) else None,
         "runs": runs,
     }
     write_json_atomic(spec.results_dir / "retrain.json", report)
     return report
+
+
+def final_retrain(spec: StudySpec, study) -> dict[str, Any] | None:
+    """The spec's final step (``retrain:``), unless ``retrain.json`` already holds it.
+
+    Returns the report, or None when the spec asks for no final step or it was done before for
+    the same trial, seeds and overrides (a resumed, finished study does not retrain again).
+    """
+    plan = spec.retrain
+    chosen = choose_best(spec, study)
+    if not plan.seeds or chosen is None:
+        return None
+    done = spec.results_dir / "retrain.json"
+    if done.is_file():
+        try:
+            previous = json.loads(done.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            previous = {}
+        if (previous.get("trial") == chosen.number and len(previous.get("seeds", ())) == plan.seeds
+                and previous.get("requested_overrides") == list(plan.overrides)):
+            return None
+    logger.info("final step: retraining trial %d on %d unused seeds", chosen.number, plan.seeds)
+    return retrain_best(spec, study, count=plan.seeds, overrides=plan.overrides, trial_number=chosen.number)
 
 
 def _study_seeds(trial, document) -> list[int]:
@@ -145,6 +171,12 @@ def _cmd_retrain(args: argparse.Namespace) -> int:
     seeds = _parse_seeds(args.seeds) if args.seeds is not None else None
     report = retrain_best(spec, _load_existing(spec), seeds=seeds,
                           overrides=args.set, trial_number=args.trial)
+    print_retrain(spec, report)
+    return 0
+
+
+def print_retrain(spec: StudySpec, report: dict[str, Any]) -> None:
+    """The retrain report as a few lines on stdout."""
     print(f"trial {report['trial']} (study value {report['study_value']:.4f}) retrained on seeds "
           f"{', '.join(map(str, report['seeds']))}:")
     for split in ("val", "test"):
@@ -152,4 +184,3 @@ def _cmd_retrain(args: argparse.Namespace) -> int:
             cells = ", ".join(f"{k} {v['mean']:.4f} ± {v['std']:.4f}" for k, v in report[split].items())
             print(f"  {split}: {cells}")
     print(f"-> {spec.results_dir / 'retrain.json'}")
-    return 0

@@ -67,12 +67,14 @@ from segmodel.yamlconfig import (
     load_schema,
     load_yaml,
     locate,
+    parse_scalar,
     set_dotted,
 )
 
 __all__ = [
     "Budget",
     "Constraint",
+    "FinalRetrain",
     "Objective",
     "StudySpec",
     "load_spec",
@@ -150,6 +152,14 @@ class Budget:
 
 
 @dataclass(frozen=True)
+class FinalRetrain:
+    """The final step: retrain the chosen trial on ``seeds`` unused seeds with ``overrides``."""
+
+    seeds: int = 0
+    overrides: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class StudySpec:
     """A checked, resolved study spec. Build it with :func:`load_spec`.
 
@@ -176,6 +186,7 @@ class StudySpec:
     enqueue: tuple[dict[str, Any], ...]
     constraints: tuple[Constraint, ...]
     report: dict[str, Any]
+    retrain: FinalRetrain = FinalRetrain()
     fingerprint: str = ""
 
     @property
@@ -496,6 +507,7 @@ class _SpecCompiler:
         constraints = self._constraints()
         sampler = self._sampler(search_space, objectives, budget)
         pruner = self._pruner(objectives, budget)
+        retrain = self._retrain()
         if len(self.errors) == 1:
             raise self.errors[0]
         if self.errors:
@@ -518,6 +530,7 @@ class _SpecCompiler:
             enqueue=enqueue,
             constraints=constraints,
             report=self._report(),
+            retrain=retrain,
         )
         encoded = json.dumps(spec.normalized(), sort_keys=True, separators=(",", ":"))
         return replace(spec, fingerprint=hashlib.sha256(encoded.encode("utf-8")).hexdigest())
@@ -537,6 +550,23 @@ class _SpecCompiler:
 
     def _report(self) -> dict[str, Any]:
         return {**_spec_default("report"), **self.data.get("report", {})}
+
+    def _retrain(self) -> FinalRetrain:
+        section = self.data.get("retrain", {})
+        overrides = tuple(section.get("set", ()))
+        for index, override in enumerate(overrides):
+            keys = ["retrain", "set", index]
+            key, equals, text = override.partition("=")
+            key = key.strip()
+            if not equals or not key:
+                self.fail(f"expected section.key=value (e.g. data.test_fraction=0.15), got {override!r}", keys)
+            elif key == "system.seed":
+                self.fail("the final step chooses its own seeds (ones the study did not use)", keys)
+            elif self._value_key(key, keys, what="retrain override"):
+                problem = value_problem(key, parse_scalar(text.strip()))
+                if problem:
+                    self.fail(f"{key}: {problem}", keys)
+        return FinalRetrain(seeds=section.get("seeds", 0), overrides=overrides)
 
     # -- objectives, constraints, budget --------------------------------------------------------
 

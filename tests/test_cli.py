@@ -202,6 +202,29 @@ def test_retrain_defaults_to_seeds_the_study_never_used(tmp_path, capsys, monkey
     assert report["study_seeds"] == [0, 1] and report["seeds"] == [2, 3, 4]
 
 
+def test_a_spec_with_a_final_step_retrains_once_when_the_study_is_done(tmp_path, capsys, monkeypatch):
+    spec = tiny_spec(tmp_path)
+    spec.write_text(spec.read_text() + "retrain: {seeds: 2, set: [data.test_fraction=0.2]}\n")
+    runs = []
+
+    def fake_train(config, **_):
+        runs.append((config.system.seed, config.data.test_fraction))
+        scores = {"boundary_f1": 0.5, "boundary_f1_relaxed_1": 0.6, "macro_f1": 0.7, "chorus_f1": 0.6,
+                  "pk": 0.3, "windowdiff": 0.3}
+        return TrainResult(history=[], best_epoch=1, val_metrics=scores, val_loss=1.0, test_metrics=scores,
+                           stop_reason="max_epochs", feature_dim=5, num_parameters=10, seconds=0.1)
+
+    monkeypatch.setattr(runner._retrain, "train", fake_train)
+    code, out, _ = run(capsys, spec, "--no-progress")
+    assert code == 0 and "retrained on seeds 1, 2" in out
+    assert runs == [(1, 0.2), (2, 0.2)]  # the study trained on seed 0
+    report = json.loads((tmp_path / "out" / "retrain.json").read_text())
+    assert report["seeds"] == [1, 2] and report["test"]["macro_f1"]["mean"] == 0.7
+    # Resuming a finished study neither trains more trials nor repeats the final step.
+    code, out, _ = run(capsys, spec, "--no-progress")
+    assert code == 0 and "retrained" not in out and len(runs) == 2
+
+
 def test_data_features_computes_then_hits_the_cache(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("SEGRUN_CACHE_DIR", str(tmp_path / "cache"))
     songs = tmp_path / "songs.jsonl"

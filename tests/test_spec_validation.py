@@ -58,6 +58,22 @@ CASES = {
         """,
         ["4:40: budget.seeds_per_trial: 0 is out of range: must be >= 1"],
     ),
+    "bad final-step overrides": (
+        """
+        study: {name: demo}
+        base: {}
+        search_space: {model.num_layers: {type: int, low: 1, high: 3}}
+        budget: {n_trials: 5}
+        retrain: {seeds: 3, set: [data.test_fractoin=0.15, model.dropout=2, system.seed=4, nonsense]}
+        """,
+        [
+            "5:27: retrain.set[0]: data.test_fractoin is not a key of the training config "
+            "(did you mean 'data.test_fraction'?)",
+            "5:52: retrain.set[1]: model.dropout: 2 is out of range: must be < 1",
+            "5:69: retrain.set[2]: the final step chooses its own seeds (ones the study did not use)",
+            "5:84: retrain.set[3]: expected section.key=value (e.g. data.test_fraction=0.15), got 'nonsense'",
+        ],
+    ),
     "missing study name": (
         """
         study: {seed: 3}

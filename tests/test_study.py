@@ -328,4 +328,7 @@ def test_seeds_per_trial_is_part_of_the_fingerprint_only_when_above_one(tmp_path
     one = load_spec(write_spec(tmp_path, extra="  seeds_per_trial: 1\n"))
     two = load_spec(write_spec(tmp_path, extra="  seeds_per_trial: 2\n"))
     assert plain.fingerprint == one.fingerprint != two.fingerprint
+    final_step = load_spec(write_spec(tmp_path, extra="retrain: {seeds: 3}\n"))
+    assert final_step.fingerprint == plain.fingerprint  # it never changes what trials compute
+    assert final_step.retrain.seeds == 3 and plain.retrain.seeds == 0
     assert two.budget.epochs_per_trial == 2 * plain.budget.epochs_per_trial
