@@ -187,6 +187,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     elif run.stop_reason == "n_trials":
         report = final_retrain(spec, run.study)
         if report is not None:
+            write_exports(spec, run.study)  # the summary quotes retrain.json
             print_retrain(spec, report)
     return run.exit_code
 

@@ -13,6 +13,7 @@ Every file is written atomically: a reader, or a crash during export, never sees
 
 from __future__ import annotations
 
+import json
 import math
 import statistics
 from collections import Counter
@@ -101,6 +102,17 @@ def _trial_record(
         "enqueued": bool(trial.user_attrs.get("segrun.enqueued")),
         "feasible": _feasible(trial),
     }
+
+
+def _retrain_report(spec: StudySpec, trial_number: int) -> dict[str, Any] | None:
+    """retrain.json when it is about ``trial_number`` (a stale one about another trial is ignored)."""
+    try:
+        report = json.loads((spec.results_dir / "retrain.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(report, dict) or report.get("trial") != trial_number or not report.get("val"):
+        return None
+    return report
 
 
 def _config_for(spec: StudySpec, trial: FrozenTrial):
@@ -215,6 +227,11 @@ def _summary(spec: StudySpec, study: optuna.Study, results: dict, best: FrozenTr
     if seeds:
         per_seed = ", ".join(f"seed {r['seed']} {r['values'][0]:.4f}" for r in seeds)
         lines.append(f"            mean of {len(seeds)} seeds: {per_seed}")
+    retrained = _retrain_report(spec, best.number)
+    if retrained:
+        cells = ", ".join(f"{name} {retrained['val'][name]['mean']:.4f} ± {retrained['val'][name]['std']:.4f}"
+                          for name in ("boundary_f1", "macro_f1") if name in retrained["val"])
+        lines.append(f"Retrained on seeds {', '.join(map(str, retrained['seeds']))} (retrain.json): val {cells}")
     baselines = [t for t in results["trials"] if t["enqueued"] and t["state"] == "COMPLETE"]
     if baselines:
         base_value = baselines[0]["values"][primary.metric]

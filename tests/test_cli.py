@@ -220,6 +220,8 @@ def test_a_spec_with_a_final_step_retrains_once_when_the_study_is_done(tmp_path,
     assert runs == [(1, 0.2), (2, 0.2)]  # the study trained on seed 0
     report = json.loads((tmp_path / "out" / "retrain.json").read_text())
     assert report["seeds"] == [1, 2] and report["test"]["macro_f1"]["mean"] == 0.7
+    summary = (tmp_path / "out" / "hyperopt_summary.txt").read_text()
+    assert "Retrained on seeds 1, 2 (retrain.json): val boundary_f1 0.5000 ± 0.0000, macro_f1 0.7000" in summary
     # Resuming a finished study neither trains more trials nor repeats the final step.
     code, out, _ = run(capsys, spec, "--no-progress")
     assert code == 0 and "retrained" not in out and len(runs) == 2
