@@ -31,7 +31,7 @@ from runner._trial import EPOCHS_ATTR, FAILURE_ATTR, FEATURE_DIM_ATTR, METRICS_A
 from segmodel.atomic import write_json_atomic, write_text_atomic
 from segmodel.yamlconfig import dump_yaml
 
-__all__ = ["choose_best", "pareto_trials", "write_exports"]
+__all__ = ["choose_best", "pareto_trials", "retrain_report", "write_exports"]
 
 _GROUPS = {
     "architecture": ("model.hidden_dim", "model.num_layers", "model.layer_dropout", "model.dropout"),
@@ -104,7 +104,7 @@ def _trial_record(
     }
 
 
-def _retrain_report(spec: StudySpec, trial_number: int) -> dict[str, Any] | None:
+def retrain_report(spec: StudySpec, trial_number: int) -> dict[str, Any] | None:
     """retrain.json when it is about ``trial_number`` (a stale one about another trial is ignored)."""
     try:
         report = json.loads((spec.results_dir / "retrain.json").read_text(encoding="utf-8"))
@@ -227,7 +227,7 @@ def _summary(spec: StudySpec, study: optuna.Study, results: dict, best: FrozenTr
     if seeds:
         per_seed = ", ".join(f"seed {r['seed']} {r['values'][0]:.4f}" for r in seeds)
         lines.append(f"            mean of {len(seeds)} seeds: {per_seed}")
-    retrained = _retrain_report(spec, best.number)
+    retrained = retrain_report(spec, best.number)
     if retrained:
         cells = ", ".join(f"{name} {retrained['val'][name]['mean']:.4f} ± {retrained['val'][name]['std']:.4f}"
                           for name in ("boundary_f1", "macro_f1") if name in retrained["val"])

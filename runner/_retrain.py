@@ -9,14 +9,13 @@ that was only lucky shows up here as a lower mean.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import statistics
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from runner._exports import choose_best
+from runner._exports import choose_best, retrain_report
 from runner._spec import StudySpec, trial_config_document
 from runner._train_schema import config_value
 from runner._trial import SEEDS_ATTR, VALUES_ATTR
@@ -118,15 +117,10 @@ def final_retrain(spec: StudySpec, study) -> dict[str, Any] | None:
     chosen = choose_best(spec, study)
     if not plan.seeds or chosen is None:
         return None
-    done = spec.results_dir / "retrain.json"
-    if done.is_file():
-        try:
-            previous = json.loads(done.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            previous = {}
-        if (previous.get("trial") == chosen.number and len(previous.get("seeds", ())) == plan.seeds
-                and previous.get("requested_overrides") == list(plan.overrides)):
-            return None
+    previous = retrain_report(spec, chosen.number)
+    if (previous and len(previous.get("seeds", ())) == plan.seeds
+            and previous.get("requested_overrides") == list(plan.overrides)):
+        return None
     logger.info("final step: retraining trial %d on %d unused seeds", chosen.number, plan.seeds)
     return retrain_best(spec, study, count=plan.seeds, overrides=plan.overrides, trial_number=chosen.number)
 
