@@ -94,7 +94,7 @@ def retrain_best(
     report = {
         "study": spec.name,
         "trial": chosen.number,
-        "study_value": chosen.values[0],
+        "study_value": chosen.values[0] if chosen.values else None,  # None: pruned or failed
         "seeds": list(seeds),
         "study_seeds": study_seeds,
         "overrides": list(applied.values()),
@@ -171,8 +171,9 @@ def _cmd_retrain(args: argparse.Namespace) -> int:
 
 def print_retrain(spec: StudySpec, report: dict[str, Any]) -> None:
     """The retrain report as a few lines on stdout."""
-    print(f"trial {report['trial']} (study value {report['study_value']:.4f}) retrained on seeds "
-          f"{', '.join(map(str, report['seeds']))}:")
+    value = report["study_value"]
+    known = f"study value {value:.4f}" if value is not None else "no study value: it did not complete"
+    print(f"trial {report['trial']} ({known}) retrained on seeds {', '.join(map(str, report['seeds']))}:")
     for split in ("val", "test"):
         if report[split]:
             cells = ", ".join(f"{k} {v['mean']:.4f} ± {v['std']:.4f}" for k, v in report[split].items())

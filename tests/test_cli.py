@@ -8,6 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import optuna
 import pytest
 
 import runner._retrain
@@ -200,6 +201,13 @@ def test_retrain_defaults_to_seeds_the_study_never_used(tmp_path, capsys, monkey
     assert code == 0 and seeds == [2, 3, 4]
     report = json.loads((tmp_path / "out" / "retrain.json").read_text())
     assert report["study_seeds"] == [0, 1] and report["seeds"] == [2, 3, 4]
+    # A trial that never completed can be retrained too; it just has no study value.
+    study = optuna.load_study(study_name="clidemo", storage=f"sqlite:///{tmp_path / 'out' / 'optuna_study.db'}")
+    study.add_trial(optuna.trial.create_trial(
+        state=optuna.trial.TrialState.PRUNED, params={"model.switch_penalty": 0.5},
+        distributions={"model.switch_penalty": optuna.distributions.FloatDistribution(0.0, 2.0)}))
+    code, out, _ = run(capsys, "retrain", tmp_path / "out", "--trial", 1, "--seeds", "7")
+    assert code == 0 and "trial 1 (no study value: it did not complete) retrained on seeds 7" in out
 
 
 def test_a_spec_with_a_final_step_retrains_once_when_the_study_is_done(tmp_path, capsys, monkeypatch):
