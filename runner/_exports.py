@@ -36,7 +36,7 @@ __all__ = ["choose_best", "pareto_trials", "retrain_report", "write_exports"]
 _GROUPS = {
     "architecture": ("model.hidden_dim", "model.num_layers", "model.layer_dropout", "model.dropout"),
     "attention": ("model.attention",),
-    "decoding": ("model.decoding", "model.switch_penalty"),
+    "decoding": ("model.decoding", "model.switch_penalty", "model.repeat_tying"),
     "loss": ("loss.",),
     "training": ("training.",),
     "features": ("features.",),
