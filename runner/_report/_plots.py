@@ -201,7 +201,8 @@ def learning_curves_figure(spec: StudySpec, trials: Sequence[FrozenTrial], *, be
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("epoch")
     ax.set_ylabel(axis_label(primary))
-    ax.set_title(f"Learning curves: {primary.metric} per epoch, every trial")
+    first_seed = ", first seed of each" if spec.budget.seeds_per_trial > 1 else ""
+    ax.set_title(f"Learning curves: {primary.metric} per epoch, every trial{first_seed}")
     ax.legend(handles=handles, **OUTSIDE)
     return figure
 
