@@ -7,7 +7,9 @@ Run by hand:
 
 Each trial samples the quickstart-sized search space with multivariate TPE (as segrun pins it)
 and reports 3 intermediate values, like a pruned study's trials; the objective itself costs
-nothing, so the time measured is Optuna's sampler plus the storage round trips segrun makes.
+nothing, so the time measured is Optuna's sampler plus the storage round trips of a trial.
+segrun's own bookkeeping on top of this (attributes, trial log, recovery checks) is measured by
+bench/runner_overhead.py.
 """
 
 from __future__ import annotations
