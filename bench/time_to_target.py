@@ -33,6 +33,7 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=15.0)
     parser.add_argument("--out", type=Path, default=REPO / "docs")
     parser.add_argument("--threads", type=int, default=None, help="torch threads per trial (default: the config's)")
+    parser.add_argument("--results", type=Path, default=None, help="study folder to keep (default: a temporary one)")
     parser.add_argument("--replot", action="store_true", help="only redraw OUT/time_to_target.png from its JSON")
     args = parser.parse_args()
     if args.replot:
@@ -49,7 +50,7 @@ def main() -> None:
     spec = load_spec(args.spec)
     if args.threads:
         set_dotted(spec.base_document, "system.threads", args.threads)
-    results = Path(tempfile.mkdtemp(prefix="segrun-ttt-results-"))
+    results = args.results or Path(tempfile.mkdtemp(prefix="segrun-ttt-results-"))
     spec = replace(spec, results_dir=results, storage=f"sqlite:///{results / 'study.db'}",
                    budget=replace(spec.budget, timeout=args.minutes * 60, n_trials=10_000))
     started_wall = time.time()
@@ -65,7 +66,7 @@ def main() -> None:
         hit = next((p for p in points if p[1] >= target), None)
         reached[name] = {"target": target, "seconds": None if hit is None else round(hit[0], 1),
                          "trial": None if hit is None else hit[2]}
-    summary = {"spec": str(args.spec.relative_to(REPO)), "wall_minutes": round(run.seconds / 60, 2),
+    summary = {"spec": str(args.spec.resolve().relative_to(REPO)) if args.spec.resolve().is_relative_to(REPO) else str(args.spec), "wall_minutes": round(run.seconds / 60, 2),
                "trials": len(run.study.trials), "seeds_per_trial": spec.budget.seeds_per_trial,
                "best": best, "targets": reached,
                "curve": [{"seconds": round(s, 1), "best": b, "trial": n} for s, b, n in points]}
