@@ -55,6 +55,16 @@ class SyntheticDataConfig:
 
 
 @dataclass
+class ExcerptConfig:
+    """Labelled excerpts of the training songs added to the training set (see
+    :func:`segmodel.data.song_excerpts`): each keeps between ``min_fraction`` and 90 % of its
+    song, starting where a section starts."""
+
+    copies: int = 0
+    min_fraction: float = 0.5
+
+
+@dataclass
 class DataConfig:
     """Where songs come from. Relative paths are resolved against the config file."""
 
@@ -67,6 +77,8 @@ class DataConfig:
     # Share of train carved off (by song id, disjoint from the val carve) as an in-distribution
     # test slice when test is null and train is a file; 0 = none.
     test_fraction: float = 0.0
+    # Excerpts of the training songs (after the val/test carves), 0 copies = none.
+    excerpts: ExcerptConfig = field(default_factory=ExcerptConfig)
     synthetic: SyntheticDataConfig = field(default_factory=SyntheticDataConfig)
 
 
