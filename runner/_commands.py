@@ -292,13 +292,21 @@ def _seconds_per_batch(model, dim: int, batch_size: int, lines: int = 40) -> flo
     """Rough forward+backward time of one batch of ``lines``-line songs on random features."""
     import torch
 
+    from segmodel.model import repeat_matrix
+
     features = torch.randn(batch_size, lines, dim)
     lengths = torch.full((batch_size,), lines, dtype=torch.long)
+    repeats = None
+    if model.config.repeat_tying > 0:
+        # Timed as if each song's first half came back 8 lines later, like a chorus would.
+        first = torch.arange(lines // 2)
+        pairs = torch.cat([torch.stack([first, first + 8], 1), torch.stack([first + 8, first], 1)])
+        repeats = repeat_matrix([pairs] * batch_size, lines)
     model.train()
     timings = []
     for _ in range(3):
         started = time.perf_counter()
-        model(features, lengths).sum().backward()
+        model(features, lengths, repeats=repeats).sum().backward()
         timings.append(time.perf_counter() - started)
     return min(timings)
 

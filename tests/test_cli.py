@@ -127,6 +127,17 @@ def tiny_spec(tmp_path: Path) -> Path:
     return spec
 
 
+def test_plan_times_configs_that_tie_repeated_lines(tmp_path, capsys):
+    # A tagger with repeat tying needs the songs' repeat matrix; plan used to crash on it.
+    spec = tiny_spec(tmp_path)
+    spec.write_text(spec.read_text().replace(
+        "model.switch_penalty: {type: float, low: 0.0, high: 2.0}",
+        "model.repeat_tying: {type: float, low: 0.3, high: 0.7}"))
+    code, out, _ = run(capsys, "plan", spec, "--samples", 2)
+    assert code == 0
+    assert out.count("ms per batch") == 2 and "model.repeat_tying=" in out
+
+
 def test_study_commands(tmp_path, capsys):
     spec = tiny_spec(tmp_path)
     code, out, _ = run(capsys, "validate", spec)
