@@ -270,11 +270,17 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         parameters = sum(p.numel() for p in model.parameters())
         cost = _seconds_per_batch(model, dim, config.training.batch_size)
         songs = config.data.synthetic.train_songs if config.data.train is None else None
+        if songs and config.data.excerpts.copies:
+            from segmodel.data import song_excerpts
+            from segmodel.trainer import load_splits
+
+            songs = len(song_excerpts(load_splits(config.data).train, copies=config.data.excerpts.copies,
+                                      min_fraction=config.data.excerpts.min_fraction))
         line = f"sample {index + 1}: feature dim {dim}, {parameters:,} parameters, ~{cost * 1000:.0f} ms per batch"
         if songs:
             epoch_seconds = cost * -(-songs // config.training.batch_size)
             seconds_per_epoch.append(epoch_seconds)
-            line += f", ~{epoch_seconds:.1f}s per epoch"
+            line += f", ~{epoch_seconds:.1f}s per epoch of {songs} training songs"
         print(line)
         print("    " + ", ".join(f"{k}={v}" for k, v in values.items()))
         scratch.tell(trial, 0.0)

@@ -13,6 +13,7 @@ import pytest
 
 import runner._retrain
 from runner.cli import main
+from segmodel.data import song_excerpts, synthesize_songs
 from segmodel.trainer import TrainResult
 
 REPO = Path(__file__).resolve().parent.parent
@@ -136,6 +137,17 @@ def test_plan_times_configs_that_tie_repeated_lines(tmp_path, capsys):
     code, out, _ = run(capsys, "plan", spec, "--samples", 2)
     assert code == 0
     assert out.count("ms per batch") == 2 and "model.repeat_tying=" in out
+
+
+def test_plan_counts_training_excerpts_in_the_epoch_estimate(tmp_path, capsys):
+    spec = tiny_spec(tmp_path)
+    code, plain, _ = run(capsys, "plan", spec, "--samples", 1)
+    assert code == 0 and "per epoch of 40 training songs" in plain
+    (tmp_path / "base.yaml").write_text(TINY.replace("data:\n", "data:\n  excerpts: {copies: 2}\n"))
+    code, with_excerpts, _ = run(capsys, "plan", spec, "--samples", 1)
+    expected = len(song_excerpts(synthesize_songs(40, seed=13), copies=2))
+    assert 40 < expected <= 120
+    assert code == 0 and f"per epoch of {expected} training songs" in with_excerpts
 
 
 def test_study_commands(tmp_path, capsys):
