@@ -66,7 +66,9 @@ def main() -> None:
         hit = next((p for p in points if p[1] >= target), None)
         reached[name] = {"target": target, "seconds": None if hit is None else round(hit[0], 1),
                          "trial": None if hit is None else hit[2]}
-    summary = {"spec": str(args.spec.resolve().relative_to(REPO)) if args.spec.resolve().is_relative_to(REPO) else str(args.spec), "wall_minutes": round(run.seconds / 60, 2),
+    spec_path = args.spec.resolve()
+    summary = {"spec": str(spec_path.relative_to(REPO) if spec_path.is_relative_to(REPO) else spec_path),
+               "wall_minutes": round(run.seconds / 60, 2),
                "trials": len(run.study.trials), "seeds_per_trial": spec.budget.seeds_per_trial,
                "best": best, "targets": reached,
                "curve": [{"seconds": round(s, 1), "best": b, "trial": n} for s, b, n in points]}
