@@ -271,11 +271,9 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         cost = _seconds_per_batch(model, dim, config.training.batch_size)
         songs = config.data.synthetic.train_songs if config.data.train is None else None
         if songs and config.data.excerpts.copies:
-            from segmodel.data import song_excerpts
             from segmodel.trainer import load_splits
 
-            songs = len(song_excerpts(load_splits(config.data).train, copies=config.data.excerpts.copies,
-                                      min_fraction=config.data.excerpts.min_fraction))
+            songs = len(load_splits(config.data).train)
         line = f"sample {index + 1}: feature dim {dim}, {parameters:,} parameters, ~{cost * 1000:.0f} ms per batch"
         if songs:
             epoch_seconds = cost * -(-songs // config.training.batch_size)

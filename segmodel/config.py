@@ -77,7 +77,7 @@ class DataConfig:
     # Share of train carved off (by song id, disjoint from the val carve) as an in-distribution
     # test slice when test is null and train is a file; 0 = none.
     test_fraction: float = 0.0
-    # Excerpts of the training songs (after the val/test carves), 0 copies = none.
+    # Excerpts of the training songs, added to train after the val/test carves; 0 copies = none.
     excerpts: ExcerptConfig = field(default_factory=ExcerptConfig)
     synthetic: SyntheticDataConfig = field(default_factory=SyntheticDataConfig)
 

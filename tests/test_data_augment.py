@@ -60,8 +60,11 @@ def test_training_adds_the_excerpts_to_train_only():
     config.model.num_layers = 1
     config.training.max_epochs = 1
     config.system.threads = 1
+    splits = load_splits(config.data)  # no excerpts yet
     config.data.excerpts.copies = 2
-    splits = load_splits(config.data)
+    with_excerpts = load_splits(config.data)
+    assert with_excerpts.train == song_excerpts(splits.train, copies=2, seed=0)
+    assert with_excerpts.val == splits.val
     expected = songs_digest([*song_excerpts(splits.train, copies=2, seed=0), *splits.val])[:16]
     assert expected != songs_digest([*splits.train, *splits.val])[:16]
     assert train(config).data_digest == expected

@@ -15,14 +15,13 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from segmodel.config import TrainConfig
-from segmodel.data import song_excerpts, songs_digest
+from segmodel.data import songs_digest
 from segmodel.features import extract_features, repeated_line_pairs
 from segmodel.loss import NonFiniteLossError, build_loss, class_weights_from_labels
 from segmodel.metrics import expected_calibration_error, segmentation_scores
@@ -84,11 +83,6 @@ def train(
 
     # Data and features: features come from the on-disk cache after the first run.
     splits = load_splits(config.data)
-    if config.data.excerpts.copies:
-        # A fixed seed: every trial and seed trains on the same excerpts, cached once.
-        excerpts = config.data.excerpts
-        splits = replace(splits, train=song_excerpts(splits.train, copies=excerpts.copies,
-                                                     min_fraction=excerpts.min_fraction, seed=0))
     cache_dir = system.cache_dir or default_cache_dir()
     featurised = {
         name: extract_features(songs, config.features, cache_dir=cache_dir)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from segmodel.data import Song, SynthConfig, load_songs, synthesize_songs
+from segmodel.data import Song, SynthConfig, load_songs, song_excerpts, synthesize_songs
 
 __all__ = ["Splits", "load_splits"]
 
@@ -34,7 +34,8 @@ def _carve(songs: list[Song], fraction: float, *, salt: str) -> tuple[list[Song]
 
 
 def load_splits(data) -> Splits:  # data: segmodel.config.DataConfig
-    """Load (or synthesise) the songs of every split of a ``DataConfig``."""
+    """Load (or synthesise) the songs of every split of a ``DataConfig``; train includes the
+    excerpts ``data.excerpts`` asks for."""
     synthetic = data.synthetic
     synth_config = SynthConfig.with_difficulty(synthetic.difficulty)
 
@@ -56,4 +57,8 @@ def load_splits(data) -> Splits:  # data: segmodel.config.DataConfig
         train, val = _carve(train, data.val_fraction, salt="val")
     else:
         val = synth(synthetic.val_songs, 1)
+    if data.excerpts.copies:
+        # After the carves, so no excerpt of a val or test song is trained on. A fixed seed:
+        # every trial and seed trains on the same excerpts, whose features are cached once.
+        train = song_excerpts(train, copies=data.excerpts.copies, min_fraction=data.excerpts.min_fraction, seed=0)
     return Splits(train=train, val=val, test=test)
