@@ -154,11 +154,11 @@ def test_shipped_configs_are_valid(name):
 
 def test_original_config_matches_the_original_project():
     config = load_train_config(REPO / "configs" / "original_all_features.yaml")
-    m, l, t = config.model, config.loss, config.training
+    m, loss, t = config.model, config.loss, config.training
     assert (m.hidden_dim, m.num_layers, m.layer_dropout, m.dropout) == (256, 2, 0.3, 0.25)
     assert (m.attention_type, m.attention_heads, m.attention_dim, m.attention_dropout) == ("boundary_aware", 8, 256, 0.2)
     assert m.positional_encoding
     assert (t.batch_size, t.learning_rate, t.weight_decay, t.scheduler, t.max_epochs, t.patience,
             t.gradient_clip_norm) == (32, 5e-4, 0.015, "cosine", 45, 8, 0.5)
-    assert (l.label_smoothing, l.boundary_weight, l.segment_consistency_lambda, l.conf_penalty_lambda,
-            l.conf_threshold, l.entropy_lambda) == (0.2, 1.8, 0.02, 0.01, 0.93, 0.04)
+    assert (loss.label_smoothing, loss.boundary_weight, loss.segment_consistency_lambda, loss.conf_penalty_lambda,
+            loss.conf_threshold, loss.entropy_lambda) == (0.2, 1.8, 0.02, 0.01, 0.93, 0.04)

@@ -64,8 +64,10 @@ class SongTensors:
         return cls(
             features=[torch.from_numpy(standardizer.transform(m)) for m in matrices],
             labels=[
-                torch.as_tensor(l if l is not None else [0] * len(m), dtype=torch.long)
-                for m, l in zip(matrices, labels, strict=True)
+                torch.as_tensor(
+                    song_labels if song_labels is not None else [0] * len(m), dtype=torch.long
+                )
+                for m, song_labels in zip(matrices, labels, strict=True)
             ],
             repeats=[torch.from_numpy(p) for p in repeats] if repeats is not None else None,
         )

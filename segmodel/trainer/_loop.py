@@ -212,7 +212,7 @@ def train(
     val = run_split(model, tensors["val"], device=device, loss_fn=loss_fn)
     val_scores = segmentation_scores(val_gold, val.predictions)
 
-    margins = torch.cat([l[:, 1] - l[:, 0] for l in val.logits])
+    margins = torch.cat([song_logits[:, 1] - song_logits[:, 0] for song_logits in val.logits])
     flat_gold = torch.as_tensor([label for song in val_gold for label in song])
     calibrator = fit_calibrator(config.calibration.method, margins, flat_gold)
     raw_probs = torch.sigmoid(margins).numpy()
